@@ -1,0 +1,45 @@
+"""Continuous K-dimensional navigation (hEM section 4.1): move a point in [-1,1]^K to a goal."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+
+from envs.core import Box, GoalEnv, within_distance
+
+
+class Navigation(GoalEnv):
+    """State and goal uniform in [-1,1]^K; action a displacement in [-0.2,0.2]^K (clipped).
+
+    The next state is clipped to [-1,1]^K; reward 1 when ||s' - g|| < 0.1; T = 50.
+    """
+
+    def __init__(
+        self,
+        dim: int = 10,
+        max_steps: int = 50,
+        max_action: float = 0.2,
+        threshold: float = 0.1,
+    ):
+        if dim < 1:
+            raise ValueError(f"dim must be >= 1, got {dim}")
+        self.dim = dim
+        self.threshold = threshold
+        self.obs_size = dim
+        self.goal_size = dim
+        self.action_space = Box(dim, -max_action, max_action)
+        self.max_steps = max_steps
+
+    def _reset(self, key):
+        start_key, goal_key = jax.random.split(key)
+        start = jax.random.uniform(start_key, (self.dim,), jnp.float32, -1.0, 1.0)
+        goal = jax.random.uniform(goal_key, (self.dim,), jnp.float32, -1.0, 1.0)
+        return start, start, goal, start
+
+    def _transition(self, position, action, key):
+        del key
+        position = jnp.clip(position + self.action_space.clip(action), -1.0, 1.0)
+        return position, position, position
+
+    def compute_reward(self, achieved_goal, desired_goal):
+        return within_distance(achieved_goal, desired_goal, self.threshold)
