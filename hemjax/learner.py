@@ -1,0 +1,139 @@
+"""One hEM learner (one seed on one device): its state, its training iteration, its evaluation.
+
+The iteration is Algorithm 1 of the paper: collect N episodes with exploration, write them into
+the replay buffer, then a few Adam steps on relabelled samples (partial E- and M-steps). When
+`axis_name` is given, gradients and metrics are averaged over that mapped device axis.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import optax
+from flax import struct
+
+from envs import GoalEnv
+from hemjax import buffer as replay
+from hemjax.hindsight import sample_batch
+from hemjax.losses import nll_loss
+from hemjax.networks import Params, Policy
+from hemjax.rollout import rollout
+
+
+@struct.dataclass
+class LearnerState:
+    """Everything one learner needs to continue exactly."""
+
+    params: Params
+    opt_state: optax.OptState
+    buffer: replay.ReplayBuffer
+    key: jax.Array  # uint32 [2]
+    iteration: jax.Array  # [] int32, iterations done
+
+
+@dataclasses.dataclass(frozen=True)
+class Learner:
+    """Pure functions of a LearnerState; `num_envs`, `batch_size` and `buffer_episodes` are the
+    per-device shares of the config's global numbers."""
+
+    env: GoalEnv
+    policy: Policy
+    optimizer: optax.GradientTransformation
+    num_envs: int
+    batch_size: int
+    buffer_episodes: int
+    updates_per_iteration: int
+    hindsight: str
+    epsilon: float
+    action_noise: float
+    axis_name: str | None = None
+
+    def init(self, params_key: jax.Array, data_key: jax.Array) -> LearnerState:
+        """params_key: shared by every device of a seed; data_key: this device's own."""
+        params = self.policy.init(params_key)
+        example = jax.eval_shape(self._collect, params, data_key)[0]
+        return LearnerState(
+            params=params,
+            opt_state=self.optimizer.init(params),
+            buffer=replay.init_buffer(example, self.buffer_episodes),
+            key=data_key,
+            iteration=jnp.zeros((), jnp.int32),
+        )
+
+    def _collect(self, params: Params, key: jax.Array):
+        def act(obs, goal, key):
+            return self.policy.explore(params, obs, goal, key, self.epsilon, self.action_noise)
+
+        return rollout(self.env, act, self.policy.to_env_action, key, self.num_envs)
+
+    def _mean(self, x: jax.Array) -> jax.Array:
+        return x if self.axis_name is None else jax.lax.pmean(x, self.axis_name)
+
+    def update(self, params: Params, opt_state: optax.OptState, batch):
+        """One Adam step on the NLL of `batch`; returns (params, opt_state, loss)."""
+        loss, grads = jax.value_and_grad(lambda p: nll_loss(self.policy, p, batch))(params)
+        grads, loss = self._mean(grads), self._mean(loss)
+        updates, opt_state = self.optimizer.update(grads, opt_state, params)
+        return optax.apply_updates(params, updates), opt_state, loss
+
+    def iteration_step(self, state: LearnerState) -> tuple[LearnerState, dict[str, jax.Array]]:
+        """Collect, insert, then `updates_per_iteration` relabelled Adam steps."""
+        key, collect_key, update_key = jax.random.split(state.key, 3)
+        episodes, success = self._collect(state.params, collect_key)
+        buffer = replay.add_episodes(state.buffer, episodes)
+
+        def one_update(carry, key):
+            params, opt_state = carry
+            batch = sample_batch(
+                buffer, key, self.batch_size, self.hindsight, self.env.compute_reward
+            )
+            params, opt_state, loss = self.update(params, opt_state, batch)
+            return (params, opt_state), loss
+
+        (params, opt_state), losses = jax.lax.scan(
+            one_update,
+            (state.params, state.opt_state),
+            jax.random.split(update_key, self.updates_per_iteration),
+        )
+        metrics = {
+            "loss": losses[-1],
+            "train_success": self._mean(jnp.mean(success.astype(jnp.float32))),
+            "episode_length": self._mean(jnp.mean(episodes.length.astype(jnp.float32))),
+        }
+        new_state = LearnerState(params, opt_state, buffer, key, state.iteration + 1)
+        return new_state, metrics
+
+    def evaluate(self, params: Params, key: jax.Array, num_episodes: int) -> jax.Array:
+        """Greedy success rate on `num_episodes` fresh goals (averaged over devices): []."""
+
+        def act(obs, goal, key):
+            del key
+            return self.policy.greedy(params, obs, goal)
+
+        _, success = rollout(self.env, act, self.policy.to_env_action, key, num_episodes)
+        return self._mean(jnp.mean(success.astype(jnp.float32)))
+
+
+def make_learner(
+    config: ml_collections.ConfigDict, env: GoalEnv, num_devices: int, axis_name: str | None
+) -> Learner:
+    """The learner for one device's share of a validated config."""
+    optimizer = optax.adam(config.learning_rate)
+    if config.max_grad_norm > 0:
+        optimizer = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), optimizer)
+    return Learner(
+        env=env,
+        policy=Policy(env, tuple(config.hidden_sizes), config.policy_std),
+        optimizer=optimizer,
+        num_envs=config.num_envs // num_devices,
+        batch_size=config.batch_size // num_devices,
+        buffer_episodes=config.buffer_episodes // num_devices,
+        updates_per_iteration=config.updates_per_iteration,
+        hindsight=config.hindsight,
+        epsilon=config.epsilon,
+        action_noise=config.action_noise,
+        axis_name=axis_name,
+    )
