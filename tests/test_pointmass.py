@@ -140,6 +140,8 @@ def test_resets_sample_new_free_goals(env):
     assert not np.any(np.asarray(env.blocked(states.desired_goal)))
     assert not np.any(np.asarray(env.blocked(states.achieved_goal)))
     assert not np.any(np.asarray(states.success | states.done))
+    assert states.obs.shape[1:] == (env.obs_size,)
+    assert states.desired_goal.shape[1:] == states.achieved_goal.shape[1:] == (env.goal_size,)
     assert np.all(states.obs[:, 2:] == 0.0)
     for points in (goals, starts):  # uniform over free space: both sides of the wall
         assert 0.4 < (points[:, 0] > 0).mean() < 0.6
