@@ -4,7 +4,7 @@ Typical use in an env::
 
     mj_model = sim.load_mj_model("reacher.xml")      # mujoco.MjModel (C simulator, tests)
     model = sim.put_model(mj_model)                   # mjx.Model (JAX)
-    data = sim.forward(model, sim.make_data(model).replace(qpos=qpos, qvel=qvel))
+    data = sim.kinematics(model, sim.make_data(model).replace(qpos=qpos, qvel=qvel))
     data = sim.step(model, data.replace(ctrl=ctrl), n_substeps=2)
 
 All MJX calls use the pure-JAX implementation (`impl="jax"`), so envs jit and vmap on CPU,
@@ -41,6 +41,15 @@ def make_data(model: mjx.Model) -> mjx.Data:
 def forward(model: mjx.Model, data: mjx.Data) -> mjx.Data:
     """Recomputes derived quantities (xpos, site_xpos, ...) after qpos/qvel/mocap were set."""
     return mjx.forward(model, data)
+
+
+def kinematics(model: mjx.Model, data: mjx.Data) -> mjx.Data:
+    """Positions only (xpos, xquat, site_xpos, mocap bodies) for the qpos/mocap in `data`.
+
+    Enough before `step`, which recomputes everything else, and several times cheaper to
+    compile than `forward` (measured 6 s vs 19 s for the reacher on a loaded 2-core CPU).
+    """
+    return mjx.kinematics(model, data)
 
 
 def step(model: mjx.Model, data: mjx.Data, n_substeps: int) -> mjx.Data:

@@ -1,0 +1,66 @@
+"""Sawyer reach (multiworld's SawyerReachXYZEnv; hEM appendix C.1) in MJX: a mocap-driven hand."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import mujoco
+
+from envs.core import Box, GoalEnv, within_distance
+from envs.mjx import sim
+
+# multiworld's SawyerXYZEnv defaults: the hand (and mocap) space, in metres.
+HAND_LOW = (-0.2, 0.55, 0.05)
+HAND_HIGH = (0.2, 0.75, 0.3)
+
+
+class SawyerReach(GoalEnv):
+    """Move the end effector to a 3-D goal; |S| = |G| = |A| = 3; T = 50, ends at the first success.
+
+    action: [3] float32 in [-1, 1]; the mocap target moves by `action_scale * action` (metres)
+        per env step, clipped to the hand space, and the welded hand follows it over
+        `n_substeps` physics steps of 0.01 s.
+    obs = achieved goal: [3] hand position xyz.
+    goal: [3] uniform in the hand space [HAND_LOW, HAND_HIGH].
+    Success when ||hand - goal|| < `threshold` (0.05 m).
+    Start: hand and mocap at (0, 0.55, 0.05), multiworld's reset position (0, 0.5, 0.02)
+    clipped into the hand space (where multiworld's first action puts the mocap).
+    """
+
+    def __init__(
+        self,
+        max_steps: int = 50,
+        action_scale: float = 0.01,
+        threshold: float = 0.05,
+        n_substeps: int = 2,
+    ):
+        self.obs_size = 3
+        self.goal_size = 3
+        self.action_space = Box(3, -1.0, 1.0)
+        self.max_steps = max_steps
+        self.action_scale = action_scale
+        self.threshold = threshold
+        self.n_substeps = n_substeps
+        self.mj_model = sim.load_mj_model("sawyer.xml")
+        self.model = sim.put_model(self.mj_model)
+        self.hand = mujoco.mj_name2id(self.mj_model, mujoco.mjtObj.mjOBJ_BODY, "hand")
+        self.hand_low = jnp.asarray(HAND_LOW, jnp.float32)
+        self.hand_high = jnp.asarray(HAND_HIGH, jnp.float32)
+
+    def _reset(self, key):
+        data = sim.kinematics(self.model, sim.make_data(self.model))
+        hand = data.xpos[self.hand].astype(jnp.float32)
+        goal = jax.random.uniform(key, (3,), jnp.float32, self.hand_low, self.hand_high)
+        return hand, hand, goal, data
+
+    def _transition(self, data, action, key):
+        del key
+        delta = self.action_scale * self.action_space.clip(action)
+        mocap = jnp.clip(data.mocap_pos[0] + delta, self.hand_low, self.hand_high)
+        data = data.replace(mocap_pos=mocap[None].astype(data.mocap_pos.dtype))
+        data = sim.step(self.model, data, self.n_substeps)
+        hand = data.xpos[self.hand].astype(jnp.float32)
+        return hand, hand, data
+
+    def compute_reward(self, achieved_goal, desired_goal):
+        return within_distance(achieved_goal, desired_goal, self.threshold)
