@@ -1,6 +1,8 @@
 """hemjax: Hindsight Expectation Maximization for goal-conditioned RL, in JAX."""
 
+from hemjax import distributed
+from hemjax.api import act, evaluate
 from hemjax.config import ConfigError, default_config, validate
 from hemjax.train import TrainState, run
 
-__all__ = ["ConfigError", "TrainState", "default_config", "run", "validate"]
+__all__ = ["ConfigError", "distributed", "TrainState", "act", "default_config", "evaluate", "run", "validate"]

@@ -1,0 +1,74 @@
+"""Using a trained policy: greedy actions and evaluation on fresh goals."""
+
+from __future__ import annotations
+
+import functools
+import json
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+
+import envs
+from hemjax.learner import Learner, make_learner
+from hemjax.train import TrainState
+
+
+@functools.lru_cache(maxsize=16)
+def _learner(config_json: str) -> Learner:
+    config = ml_collections.ConfigDict(json.loads(config_json))
+    env = envs.make(config.env_name, **dict(config.env_kwargs))
+    return make_learner(config, env, num_devices=1, axis_name=None)
+
+
+def learner_for(train_state: TrainState) -> Learner:
+    """A single-device learner (no collectives) for the train state's config."""
+    return _learner(train_state.config.to_json(sort_keys=True))
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _greedy_env_action(learner: Learner, params, obs, goal):
+    return learner.policy.to_env_action(learner.policy.greedy(params, obs, goal))
+
+
+def _seed_params(train_state: TrainState, seed_index: int):
+    num_seeds = train_state.config.num_seeds
+    if not 0 <= seed_index < num_seeds:
+        raise ValueError(f"seed_index={seed_index} is not allowed: 0 <= seed_index < {num_seeds}")
+    return jax.tree.map(lambda x: x[seed_index], train_state.params)
+
+
+def act(
+    train_state: TrainState, obs: jax.Array, goal: jax.Array, seed_index: int = 0
+) -> jax.Array:
+    """Greedy actions in the env's own action space for obs [B, O] and goal [B, G]."""
+    learner = learner_for(train_state)
+    env = learner.env
+    obs, goal = jnp.asarray(obs, jnp.float32), jnp.asarray(goal, jnp.float32)
+    if obs.ndim != 2 or obs.shape[1] != env.obs_size:
+        raise ValueError(f"obs must be [B, {env.obs_size}], got shape {tuple(obs.shape)}")
+    if goal.shape != (obs.shape[0], env.goal_size):
+        raise ValueError(f"goal must be [{obs.shape[0]}, {env.goal_size}], got {tuple(goal.shape)}")
+    return _greedy_env_action(learner, _seed_params(train_state, seed_index), obs, goal)
+
+
+@functools.partial(jax.jit, static_argnums=(0, 3))
+def _evaluate(learner: Learner, params, keys, num_episodes: int):
+    return jax.vmap(lambda p, k: learner.evaluate(p, k, num_episodes))(params, keys)
+
+
+def evaluate(train_state: TrainState, num_episodes: int = 1000, seed: int = 12345) -> dict:
+    """Greedy success rate of every seed's policy on `num_episodes` fresh goals.
+
+    Returns {"success_rate": mean over seeds, "success_rate_std": std, "per_seed": [...]}.
+    """
+    if num_episodes < 1:
+        raise ValueError(f"num_episodes={num_episodes} is not allowed: an integer >= 1")
+    keys = jax.random.split(jax.random.PRNGKey(seed), train_state.config.num_seeds)
+    success = np.asarray(_evaluate(learner_for(train_state), train_state.params, keys, num_episodes))
+    return {
+        "success_rate": float(success.mean()),
+        "success_rate_std": float(success.std()),
+        "per_seed": success.tolist(),
+    }

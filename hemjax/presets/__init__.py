@@ -1,0 +1,1 @@
+"""Per-env default overrides: module `hemjax.presets.<env_name>` holds a dict `OVERRIDES`."""

@@ -1,0 +1,91 @@
+"""The E-step sampler: relabelled goals come from the right episode and step."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hemjax.buffer import Episodes, add_episodes, init_buffer
+from hemjax.hindsight import sample_batch
+
+HORIZON = 6
+
+
+def _equal(achieved, desired):
+    return jnp.all(achieved == desired, axis=-1).astype(jnp.float32)
+
+
+def _tagged_episodes(first_id, lengths):
+    """Episode e's step j holds the tag 100 * e + j in obs, achieved goal and action."""
+    ids = first_id + np.arange(len(lengths))
+    tags = 100.0 * ids[:, None] + np.arange(HORIZON + 1)[None, :]  # [E, T+1]
+    return Episodes(
+        obs=jnp.asarray(tags[:, :, None], jnp.float32),
+        achieved_goal=jnp.asarray(tags[:, :, None], jnp.float32),
+        desired_goal=jnp.asarray(-ids[:, None], jnp.float32),  # never achieved
+        action=jnp.asarray(tags[:, :-1], jnp.int32),
+        length=jnp.asarray(lengths, jnp.int32),
+    )
+
+
+def _filled_buffer(batches, capacity):
+    buffer = init_buffer(_tagged_episodes(0, batches[0]), capacity)
+    first = 0
+    for lengths in batches:
+        buffer = add_episodes(buffer, _tagged_episodes(first, lengths))
+        first += len(lengths)
+    return buffer
+
+
+_batches = st.lists(
+    st.lists(st.integers(0, HORIZON), min_size=3, max_size=3), min_size=1, max_size=5
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(batches=_batches, capacity=st.integers(3, 7), seed=st.integers(0, 2**31 - 1))
+def test_future_goals_come_from_a_strictly_later_step_of_the_same_episode(batches, capacity, seed):
+    buffer = _filled_buffer(batches, capacity)
+    batch = sample_batch(buffer, jax.random.PRNGKey(seed), 256, "future", _equal)
+    obs_tag = np.asarray(batch.obs[:, 0]).astype(int)
+    goal_tag = np.asarray(batch.goal[:, 0]).astype(int)
+    weight = np.asarray(batch.weight)
+    filled = int(buffer.size)  # empty slots are zeros and would alias episode 0
+    ids = -np.asarray(buffer.episodes.desired_goal[:filled, 0]).astype(int)
+    lengths = dict(zip(ids.tolist(), np.asarray(buffer.episodes.length[:filled]).tolist()))
+    stored = set(lengths)
+    for o, g, a, w in zip(obs_tag, goal_tag, np.asarray(batch.action), weight):
+        episode, t = divmod(o, 100)
+        assert episode in stored, "sampled an episode that is not in the buffer"
+        if lengths[episode] == 0:
+            assert w == 0.0  # an episode without transitions gives no sample
+            continue
+        assert w == 1.0 and a == o  # the action taken at s_t
+        goal_episode, j = divmod(g, 100)
+        assert goal_episode == episode, "goal from another episode"
+        assert t < j <= lengths[episode], f"goal step {j} not in ({t}, {lengths[episode]}]"
+
+
+def test_every_later_step_is_sampled_and_t_covers_the_episode():
+    buffer = _filled_buffer([[4, 4, 4]], 3)
+    batch = sample_batch(buffer, jax.random.PRNGKey(0), 4096, "future", _equal)
+    pairs = {(int(o) % 100, int(g) % 100) for o, g in zip(batch.obs[:, 0], batch.goal[:, 0])}
+    assert pairs == {(t, j) for t in range(4) for j in range(t + 1, 5)}
+
+
+def test_final_episode_and_none_strategies():
+    buffer = _filled_buffer([[3, 5, 2]], 3)
+    lengths = {0: 3, 1: 5, 2: 2}
+    key = jax.random.PRNGKey(1)
+    final = sample_batch(buffer, key, 512, "final", _equal)
+    for o, g in zip(final.obs[:, 0].astype(int), final.goal[:, 0].astype(int)):
+        assert g == 100 * (o // 100) + lengths[int(o) // 100]
+    episode = sample_batch(buffer, key, 512, "episode", _equal)
+    js = episode.goal[:, 0].astype(int) % 100
+    assert js.min() == 1 and all(
+        1 <= j <= lengths[int(o) // 100] for o, j in zip(episode.obs[:, 0], js)
+    )
+    none = sample_batch(buffer, key, 512, "none", _equal)
+    np.testing.assert_array_equal(none.goal[:, 0], -(none.obs[:, 0] // 100))
+    assert float(none.weight.sum()) == 0.0  # no episode reached its own goal
