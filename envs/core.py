@@ -75,7 +75,7 @@ ActionSpace = Discrete | Box
 
 
 class GoalEnv:
-    """Base class: subclasses set the sizes and implement `_reset`, `_transition` and `compute_reward`.
+    """Base class: subclasses set the sizes and define `_reset`, `_transition`, `compute_reward`.
 
     Subclass attributes: obs_size, goal_size, action_space, max_steps.
     """

@@ -5,4 +5,13 @@ from hemjax.api import act, evaluate
 from hemjax.config import ConfigError, default_config, validate
 from hemjax.train import TrainState, run
 
-__all__ = ["ConfigError", "distributed", "TrainState", "act", "default_config", "evaluate", "run", "validate"]
+__all__ = [
+    "ConfigError",
+    "distributed",
+    "TrainState",
+    "act",
+    "default_config",
+    "evaluate",
+    "run",
+    "validate",
+]

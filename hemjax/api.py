@@ -39,9 +39,7 @@ def _seed_params(train_state: TrainState, seed_index: int):
     return jax.tree.map(lambda x: x[seed_index], train_state.params)
 
 
-def act(
-    train_state: TrainState, obs: jax.Array, goal: jax.Array, seed_index: int = 0
-) -> jax.Array:
+def act(train_state: TrainState, obs: jax.Array, goal: jax.Array, seed_index: int = 0) -> jax.Array:
     """Greedy actions in the env's own action space for obs [B, O] and goal [B, G]."""
     learner = learner_for(train_state)
     env = learner.env
@@ -66,7 +64,9 @@ def evaluate(train_state: TrainState, num_episodes: int = 1000, seed: int = 1234
     if num_episodes < 1:
         raise ValueError(f"num_episodes={num_episodes} is not allowed: an integer >= 1")
     keys = jax.random.split(jax.random.PRNGKey(seed), train_state.config.num_seeds)
-    success = np.asarray(_evaluate(learner_for(train_state), train_state.params, keys, num_episodes))
+    success = np.asarray(
+        _evaluate(learner_for(train_state), train_state.params, keys, num_episodes)
+    )
     return {
         "success_rate": float(success.mean()),
         "success_rate_std": float(success.std()),

@@ -62,7 +62,9 @@ def _base_config() -> ml_collections.ConfigDict:
     c.env_kwargs = {}  # arguments of envs.make(env_name, **env_kwargs)
     c.seed = 0  # base PRNG seed; seed i of num_seeds uses seed + i
     c.num_seeds = 1  # independent seeds trained together in one program (vmap)
-    c.total_env_steps = 1_000_000  # budget of simulated env steps per seed (num_envs * T per iteration)
+    c.total_env_steps = (
+        1_000_000  # budget of simulated env steps per seed (num_envs * T per iteration)
+    )
     c.num_envs = 64  # N: episodes collected per iteration, summed over all devices
     c.buffer_episodes = 4096  # replay capacity in whole episodes, summed over all devices
     c.batch_size = 256  # B: relabelled (s, a, g) per gradient step, summed over all devices
@@ -72,7 +74,9 @@ def _base_config() -> ml_collections.ConfigDict:
     c.hidden_sizes = (256, 256)  # MLP torso of the policy
     c.hindsight = "future"  # one of HINDSIGHT_STRATEGIES
     c.epsilon = 0.2  # discrete actions: uniform random action with this probability
-    c.action_noise = 0.5  # continuous actions: std of N(0, sigma_a^2) added (actions scaled to [-1, 1])
+    c.action_noise = (
+        0.5  # continuous actions: std of N(0, sigma_a^2) added (actions scaled to [-1, 1])
+    )
     c.policy_std = 0.3  # continuous actions: initial global std of the Gaussian policy
     c.eval_every = 10  # iterations per jitted chunk; greedy evaluation after each chunk
     c.eval_episodes = 1000  # fresh-goal episodes per evaluation
@@ -121,46 +125,104 @@ def validate(config: ml_collections.ConfigDict, num_devices: int = 1) -> None:
     known = set(_base_config())
     for field in sorted(set(config) - known):
         raise ConfigError(f"{field}: unknown config field; fields: {', '.join(sorted(known))}")
+    _require(config.env_name in envs.names(), "env_name", config.env_name, f"one of {envs.names()}")
     _require(
-        config.env_name in envs.names(), "env_name", config.env_name, f"one of {envs.names()}"
+        isinstance(config.env_kwargs, dict | ml_collections.ConfigDict),
+        "env_kwargs",
+        config.env_kwargs,
+        "a dict of env constructor arguments",
     )
-    _require(isinstance(config.env_kwargs, dict | ml_collections.ConfigDict), "env_kwargs",
-             config.env_kwargs, "a dict of env constructor arguments")
-    for field in ("num_seeds", "total_env_steps", "num_envs", "buffer_episodes", "batch_size",
-                  "updates_per_iteration", "eval_every", "eval_episodes", "keep_checkpoints"):
-        _require(_is_int(config[field]) and config[field] >= 1, field, config[field],
-                 "an integer >= 1")
+    for field in (
+        "num_seeds",
+        "total_env_steps",
+        "num_envs",
+        "buffer_episodes",
+        "batch_size",
+        "updates_per_iteration",
+        "eval_every",
+        "eval_episodes",
+        "keep_checkpoints",
+    ):
+        _require(
+            _is_int(config[field]) and config[field] >= 1, field, config[field], "an integer >= 1"
+        )
     for field in ("seed", "checkpoint_every"):
-        _require(_is_int(config[field]) and config[field] >= 0, field, config[field],
-                 "an integer >= 0")
-    _require(_is_number(config.learning_rate) and config.learning_rate > 0, "learning_rate",
-             config.learning_rate, "a finite number > 0")
-    _require(_is_number(config.max_grad_norm) and config.max_grad_norm >= 0, "max_grad_norm",
-             config.max_grad_norm, "a finite number >= 0 (0 disables clipping)")
-    _require(_is_number(config.epsilon) and 0 <= config.epsilon <= 1, "epsilon", config.epsilon,
-             "a number in [0, 1]")
-    _require(_is_number(config.action_noise) and config.action_noise >= 0, "action_noise",
-             config.action_noise, "a finite number >= 0")
-    _require(_is_number(config.policy_std) and config.policy_std > 0, "policy_std",
-             config.policy_std, "a finite number > 0")
+        _require(
+            _is_int(config[field]) and config[field] >= 0, field, config[field], "an integer >= 0"
+        )
+    _require(
+        _is_number(config.learning_rate) and config.learning_rate > 0,
+        "learning_rate",
+        config.learning_rate,
+        "a finite number > 0",
+    )
+    _require(
+        _is_number(config.max_grad_norm) and config.max_grad_norm >= 0,
+        "max_grad_norm",
+        config.max_grad_norm,
+        "a finite number >= 0 (0 disables clipping)",
+    )
+    _require(
+        _is_number(config.epsilon) and 0 <= config.epsilon <= 1,
+        "epsilon",
+        config.epsilon,
+        "a number in [0, 1]",
+    )
+    _require(
+        _is_number(config.action_noise) and config.action_noise >= 0,
+        "action_noise",
+        config.action_noise,
+        "a finite number >= 0",
+    )
+    _require(
+        _is_number(config.policy_std) and config.policy_std > 0,
+        "policy_std",
+        config.policy_std,
+        "a finite number > 0",
+    )
     sizes = config.hidden_sizes
-    _require(isinstance(sizes, tuple | list) and all(_is_int(s) and s >= 1 for s in sizes),
-             "hidden_sizes", sizes, "a tuple of integers >= 1 (may be empty)")
-    _require(config.hindsight in HINDSIGHT_STRATEGIES, "hindsight", config.hindsight,
-             f"one of {list(HINDSIGHT_STRATEGIES)}")
+    _require(
+        isinstance(sizes, tuple | list) and all(_is_int(s) and s >= 1 for s in sizes),
+        "hidden_sizes",
+        sizes,
+        "a tuple of integers >= 1 (may be empty)",
+    )
+    _require(
+        config.hindsight in HINDSIGHT_STRATEGIES,
+        "hindsight",
+        config.hindsight,
+        f"one of {list(HINDSIGHT_STRATEGIES)}",
+    )
     _require(isinstance(config.workdir, str), "workdir", config.workdir, "a path string")
-    _require(config.checkpoint_every == 0 or config.workdir, "checkpoint_every",
-             config.checkpoint_every, "0 unless workdir is set")
+    _require(
+        config.checkpoint_every == 0 or config.workdir,
+        "checkpoint_every",
+        config.checkpoint_every,
+        "0 unless workdir is set",
+    )
     for field in ("num_envs", "batch_size", "buffer_episodes"):
-        _require(config[field] % num_devices == 0, field, config[field],
-                 f"a multiple of the number of devices ({num_devices})")
-    _require(config.buffer_episodes >= config.num_envs, "buffer_episodes",
-             config.buffer_episodes, f"at least num_envs ({config.num_envs})")
+        _require(
+            config[field] % num_devices == 0,
+            field,
+            config[field],
+            f"a multiple of the number of devices ({num_devices})",
+        )
+    _require(
+        config.buffer_episodes >= config.num_envs,
+        "buffer_episodes",
+        config.buffer_episodes,
+        f"at least num_envs ({config.num_envs})",
+    )
     try:
         env = envs.make(config.env_name, **dict(config.env_kwargs))
     except (TypeError, ValueError) as error:
-        raise ConfigError(f"env_kwargs={dict(config.env_kwargs)!r} is not allowed: {error}") from None
+        raise ConfigError(
+            f"env_kwargs={dict(config.env_kwargs)!r} is not allowed: {error}"
+        ) from None
     steps_per_iteration = config.num_envs * env.max_steps
-    _require(config.total_env_steps >= steps_per_iteration, "total_env_steps",
-             config.total_env_steps,
-             f"at least one iteration: num_envs * max_steps = {steps_per_iteration}")
+    _require(
+        config.total_env_steps >= steps_per_iteration,
+        "total_env_steps",
+        config.total_env_steps,
+        f"at least one iteration: num_envs * max_steps = {steps_per_iteration}",
+    )

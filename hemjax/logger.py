@@ -63,8 +63,12 @@ def plot_success(curves: list[tuple[str, list[dict[str, Any]]]], path: str, titl
         mean = [r["eval_success"] for r in history]
         std = [r["eval_success_std"] for r in history]
         ax.plot(steps, mean, label=label)
-        ax.fill_between(steps, [m - s for m, s in zip(mean, std)],
-                        [m + s for m, s in zip(mean, std)], alpha=0.25)
+        ax.fill_between(
+            steps,
+            [m - s for m, s in zip(mean, std)],
+            [m + s for m, s in zip(mean, std)],
+            alpha=0.25,
+        )
     ax.set_xlabel("env steps (per seed)")
     ax.set_ylabel("greedy success on fresh goals")
     ax.set_ylim(-0.02, 1.02)

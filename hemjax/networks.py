@@ -1,4 +1,4 @@
-"""Goal-conditioned policies pi(a | s, g): an MLP on [obs, goal] with a categorical or Gaussian head.
+"""Goal-conditioned policies pi(a | s, g): an MLP on [obs, goal], categorical or Gaussian head.
 
 Continuous policies act in a normalised space [-1, 1]^A; `to_env_action` maps to the env's box.
 """

@@ -48,7 +48,9 @@ def rollout(
     batch_first = lambda x: jnp.swapaxes(x, 0, 1)  # noqa: E731
     episodes = Episodes(
         obs=jnp.concatenate([batch_first(obs), final.obs[:, None]], axis=1),
-        achieved_goal=jnp.concatenate([batch_first(achieved), final.achieved_goal[:, None]], axis=1),
+        achieved_goal=jnp.concatenate(
+            [batch_first(achieved), final.achieved_goal[:, None]], axis=1
+        ),
         desired_goal=state.desired_goal,
         action=batch_first(action),
         length=jnp.sum(alive, axis=0).astype(jnp.int32),

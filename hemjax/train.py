@@ -14,7 +14,6 @@ import time
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
@@ -95,13 +94,17 @@ class Trainer:
     def _seed_keys(self, stream: int) -> np.ndarray:
         """[local_devices, num_seeds, 2] uint32 keys of one stream (0 params, 1 data, 2+ eval)."""
         seeds = self.config.seed + np.arange(self.config.num_seeds)
-        return np.stack([
-            np.stack([
-                jax.random.fold_in(jax.random.fold_in(jax.random.PRNGKey(s), stream), d)
-                for s in seeds
-            ])
-            for d in self._device_indices()
-        ])
+        return np.stack(
+            [
+                np.stack(
+                    [
+                        jax.random.fold_in(jax.random.fold_in(jax.random.PRNGKey(s), stream), d)
+                        for s in seeds
+                    ]
+                )
+                for d in self._device_indices()
+            ]
+        )
 
     def initial_state(self) -> LearnerState:
         params_keys = self._seed_keys(0)[:1].repeat(self.local_devices, axis=0)
@@ -130,7 +133,9 @@ def run(config: ml_collections.ConfigDict) -> TrainState:
         logger.write(record)
         if progress is not None:
             progress.update(trainer.plan.chunk)
-            progress.set_postfix(success=f"{record['eval_success']:.3f}", loss=f"{record['loss']:.3f}")
+            progress.set_postfix(
+                success=f"{record['eval_success']:.3f}", loss=f"{record['loss']:.3f}"
+            )
     if progress is not None:
         progress.close()
     logger.close(history, f"hEM on {config.env_name} {dict(config.env_kwargs)}")
@@ -138,7 +143,7 @@ def run(config: ml_collections.ConfigDict) -> TrainState:
 
 
 def _record(metrics, success, plan: Plan, chunk_index: int, wall_time: float) -> dict[str, Any]:
-    """One log line: the chunk's last iteration's training metrics and the evaluation, over seeds."""
+    """One log line: the last iteration's training metrics and the evaluation, over seeds."""
     last = {name: np.asarray(value)[0, -1] for name, value in metrics.items()}  # [num_seeds]
     iteration = (chunk_index + 1) * plan.chunk
     return {

@@ -1,0 +1,85 @@
+"""End to end: hEM learns a small bit-flip, each compiled function is traced once, the API works."""
+
+import collections
+import os
+
+import jax
+import numpy as np
+import pytest
+
+import hemjax as hem
+from hemjax.learner import Learner
+
+
+@pytest.fixture(scope="module")
+def traces():
+    counts = collections.Counter()
+    patch = pytest.MonkeyPatch()
+    for name in ("iteration_step", "evaluate", "init"):
+        original = getattr(Learner, name)
+
+        def counted(self, *args, _original=original, _name=name):
+            counts[_name] += 1
+            return _original(self, *args)
+
+        patch.setattr(Learner, name, counted)
+    yield counts
+    patch.undo()
+
+
+@pytest.fixture(scope="module")
+def trained(traces, tmp_path_factory):
+    config = hem.default_config(
+        "bitflip",
+        num_bits=10,
+        num_envs=32,
+        total_env_steps=32 * 10 * 90,
+        eval_every=30,
+        eval_episodes=200,
+        progress_bar=False,
+        num_seeds=2,
+        workdir=str(tmp_path_factory.mktemp("run")),
+    )
+    train_state = hem.run(config)
+    trained_traces.update(traces)
+    return train_state
+
+
+trained_traces = collections.Counter()  # traces made by hem.run alone
+
+
+def test_learns_bitflip_on_fresh_goals(trained):
+    metrics = hem.evaluate(trained, num_episodes=1000, seed=777)
+    assert len(metrics["per_seed"]) == 2
+    assert min(metrics["per_seed"]) >= 0.95, metrics
+
+
+def test_each_compiled_function_traced_once(trained):
+    assert len(trained.history) == 3  # three chunks ran, three evaluations
+    assert trained_traces == {"iteration_step": 1, "evaluate": 1, "init": 1}, trained_traces
+
+
+def test_history_and_workdir_outputs(trained):
+
+    steps = [r["env_steps"] for r in trained.history]
+    assert steps == [9600, 19200, 28800]
+    assert trained.history[-1]["eval_success"] > trained.history[0]["eval_success"] - 1e-9
+    workdir = trained.config.workdir
+    assert {"metrics.jsonl", "metrics.csv", "success.png"} <= set(os.listdir(workdir))
+
+
+def test_act_returns_greedy_env_actions(trained):
+    obs = np.zeros((4, 10), np.float32)
+    goal = np.zeros((4, 10), np.float32)
+    goal[np.arange(4), [1, 3, 5, 7]] = 1.0  # one differing bit each
+    np.testing.assert_array_equal(hem.act(trained, obs, goal), [1, 3, 5, 7])
+    np.testing.assert_array_equal(hem.act(trained, obs, goal, seed_index=1), [1, 3, 5, 7])
+    with pytest.raises(ValueError, match="seed_index"):
+        hem.act(trained, obs, goal, seed_index=2)
+    with pytest.raises(ValueError, match="obs must be"):
+        hem.act(trained, obs[:, :5], goal)
+
+
+def test_parameters_differ_between_seeds(trained):
+    leaves = jax.tree.leaves(trained.params)
+    assert any(not np.allclose(leaf[0], leaf[1]) for leaf in leaves)
