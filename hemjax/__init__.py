@@ -3,7 +3,7 @@
 from hemjax import distributed
 from hemjax.api import act, evaluate
 from hemjax.config import ConfigError, default_config, validate
-from hemjax.train import TrainState, run
+from hemjax.train import TrainState, load, run
 
 __all__ = [
     "ConfigError",
@@ -12,6 +12,7 @@ __all__ = [
     "act",
     "default_config",
     "evaluate",
+    "load",
     "run",
     "validate",
 ]

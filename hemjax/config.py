@@ -80,7 +80,7 @@ def _base_config() -> ml_collections.ConfigDict:
     c.policy_std = 0.3  # continuous actions: initial global std of the Gaussian policy
     c.eval_every = 10  # iterations per jitted chunk; greedy evaluation after each chunk
     c.eval_episodes = 1000  # fresh-goal episodes per evaluation
-    c.checkpoint_every = 0  # chunks between checkpoints (0: only at the end); needs workdir
+    c.checkpoint_every = 0  # iterations between checkpoints, k * eval_every (0: at the end)
     c.keep_checkpoints = 3
     c.workdir = ""  # where metrics, plots and checkpoints go; "" keeps nothing on disk
     c.progress_bar = True
@@ -199,6 +199,12 @@ def validate(config: ml_collections.ConfigDict, num_devices: int = 1) -> None:
         "checkpoint_every",
         config.checkpoint_every,
         "0 unless workdir is set",
+    )
+    _require(
+        config.checkpoint_every % config.eval_every == 0,
+        "checkpoint_every",
+        config.checkpoint_every,
+        f"a multiple of eval_every ({config.eval_every})",
     )
     for field in ("num_envs", "batch_size", "buffer_episodes"):
         _require(

@@ -13,9 +13,13 @@ SCALARS = ("eval_success", "eval_success_std", "train_success", "loss", "episode
 class MetricsLogger:
     """Appends one record per evaluation to `workdir`; a no-op without a workdir."""
 
-    def __init__(self, workdir: str, tensorboard: bool):
+    def __init__(self, workdir: str, tensorboard: bool, history: list[dict[str, Any]]):
+        """`history`: records already kept (a resumed run); metrics.jsonl is rewritten to them."""
         self.workdir = workdir
         self._writer = None
+        if workdir:
+            with open(os.path.join(workdir, "metrics.jsonl"), "w") as f:
+                f.writelines(json.dumps(record) + "\n" for record in history)
         if workdir and tensorboard:
             from tensorboardX import SummaryWriter
 

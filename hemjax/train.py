@@ -8,16 +8,19 @@ programs batched by vmap.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import time
 from typing import Any
 
 import jax
+import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
 import envs
+from hemjax.checkpoint import Checkpointer, check_resumable, checkpoint_dir
 from hemjax.config import validate
 from hemjax.learner import Learner, LearnerState, make_learner
 from hemjax.logger import MetricsLogger
@@ -78,7 +81,11 @@ class Trainer:
 
         def chunk(state: LearnerState):
             step = jax.vmap(learner.iteration_step)
-            return jax.lax.scan(lambda s, _: step(s), state, None, length=self.plan.chunk)
+            state, metrics = jax.lax.scan(lambda s, _: step(s), state, None, length=self.plan.chunk)
+            finite = jnp.all(jnp.isfinite(metrics["loss"])) & jnp.all(
+                jnp.array([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(state.params)])
+            )
+            return state, metrics, finite
 
         def evaluate(params, keys):
             return jax.vmap(lambda p, k: learner.evaluate(p, k, self.eval_episodes))(params, keys)
@@ -115,31 +122,100 @@ class Trainer:
 
 
 def run(config: ml_collections.ConfigDict) -> TrainState:
-    """Trains hEM as `config` says and returns the final TrainState."""
+    """Trains hEM as `config` says and returns the final TrainState.
+
+    With a workdir that already holds checkpoints of this config, training resumes from the
+    newest readable one and ends exactly where an uninterrupted run would.
+    """
     validate(config, jax.device_count())
     trainer = Trainer(config)
-    if config.workdir:
-        os.makedirs(config.workdir, exist_ok=True)
-    logger = MetricsLogger(config.workdir, config.log_tensorboard)
     state = trainer.initial_state()
     history: list[dict[str, Any]] = []
-    progress = _progress_bar(config, trainer.plan)
-    start = time.perf_counter()
-    for chunk_index in range(trainer.plan.num_chunks):
-        state, metrics = trainer.chunk(state)
-        success = np.asarray(trainer.evaluate(state.params, trainer.eval_keys(chunk_index)))[0]
-        record = _record(metrics, success, trainer.plan, chunk_index, time.perf_counter() - start)
-        history.append(record)
-        logger.write(record)
+    checkpointer = None
+    if config.workdir:
+        os.makedirs(config.workdir, exist_ok=True)
+        checkpointer = Checkpointer(config.workdir, config.keep_checkpoints)
+        host_template = jax.device_get(state)
+
+        def template(meta: dict[str, Any]):
+            check_resumable(meta["config"], config)
+            return host_template
+
+        restored = checkpointer.restore_latest(template)
+        if restored is not None:
+            _, host_state, meta = restored
+            state, history = host_state, meta["history"]  # pmap moves it onto the devices
+    logger = MetricsLogger(config.workdir, config.log_tensorboard, history)
+    plan = trainer.plan
+    done_chunks = len(history)
+    progress = _progress_bar(config, plan, done_chunks * plan.chunk)
+    start = time.perf_counter() - (history[-1]["wall_time"] if history else 0.0)
+    try:
+        for chunk_index in range(done_chunks, plan.num_chunks):
+            state, metrics, finite = trainer.chunk(state)
+            iteration = (chunk_index + 1) * plan.chunk
+            if not np.all(np.asarray(finite)):
+                raise FloatingPointError(
+                    f"non-finite loss or parameters by iteration {iteration}; stopped without "
+                    "saving, so the last good checkpoint in the workdir stays as it was"
+                )
+            success = np.asarray(trainer.evaluate(state.params, trainer.eval_keys(chunk_index)))
+            record = _record(metrics, success[0], plan, chunk_index, time.perf_counter() - start)
+            history.append(record)
+            logger.write(record)
+            last = chunk_index + 1 == plan.num_chunks
+            if checkpointer and (last or _due(iteration, config.checkpoint_every)):
+                checkpointer.save(iteration, state, _metadata(config, trainer, history))
+            if progress is not None:
+                progress.update(plan.chunk)
+                progress.set_postfix(
+                    success=f"{record['eval_success']:.3f}", loss=f"{record['loss']:.3f}"
+                )
+    finally:
         if progress is not None:
-            progress.update(trainer.plan.chunk)
-            progress.set_postfix(
-                success=f"{record['eval_success']:.3f}", loss=f"{record['loss']:.3f}"
-            )
-    if progress is not None:
-        progress.close()
-    logger.close(history, f"hEM on {config.env_name} {dict(config.env_kwargs)}")
+            progress.close()
+        if checkpointer is not None:
+            checkpointer.wait()
+            checkpointer.close()
+        logger.close(history, f"hEM on {config.env_name} {dict(config.env_kwargs)}")
     return TrainState(config, state, history)
+
+
+def load(workdir: str) -> TrainState:
+    """The TrainState of the newest readable checkpoint in `workdir`, for act/evaluate."""
+    checkpointer = Checkpointer(workdir, keep=1)
+    try:
+        restored = checkpointer.restore_latest(_abstract_state)
+    finally:
+        checkpointer.close()
+    if restored is None:
+        raise FileNotFoundError(f"no readable checkpoint in {checkpoint_dir(workdir)}")
+    _, state, meta = restored
+    return TrainState(ml_collections.ConfigDict(meta["config"]), state, meta["history"])
+
+
+def _abstract_state(meta: dict[str, Any]) -> LearnerState:
+    """Host zeros shaped like the saved learner state, built without compiling."""
+    config = ml_collections.ConfigDict(meta["config"])
+    config.hidden_sizes = tuple(config.hidden_sizes)
+    env = envs.make(config.env_name, **dict(config.env_kwargs))
+    learner = make_learner(config, env, meta["num_devices"], axis_name=None)
+    keys = jax.ShapeDtypeStruct((meta["local_devices"], config.num_seeds, 2), np.uint32)
+    shapes = jax.eval_shape(jax.vmap(jax.vmap(learner.init)), keys, keys)
+    return jax.tree.map(lambda x: np.zeros(x.shape, x.dtype), shapes)
+
+
+def _due(iteration: int, every: int) -> bool:
+    return every > 0 and iteration % every == 0
+
+
+def _metadata(config, trainer: Trainer, history: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "config": json.loads(config.to_json()),
+        "history": history,
+        "num_devices": trainer.num_devices,
+        "local_devices": trainer.local_devices,
+    }
 
 
 def _record(metrics, success, plan: Plan, chunk_index: int, wall_time: float) -> dict[str, Any]:
@@ -157,9 +233,9 @@ def _record(metrics, success, plan: Plan, chunk_index: int, wall_time: float) ->
     }
 
 
-def _progress_bar(config: ml_collections.ConfigDict, plan: Plan):
+def _progress_bar(config: ml_collections.ConfigDict, plan: Plan, done: int):
     if not config.progress_bar or jax.process_index() != 0:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=plan.num_iterations, desc=f"hEM {config.env_name}", unit="it")
+    return tqdm(total=plan.num_iterations, initial=done, desc=f"hEM {config.env_name}", unit="it")

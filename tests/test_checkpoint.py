@@ -1,0 +1,169 @@
+"""Checkpoints: bitwise-exact resume after SIGKILL, corrupt checkpoints skipped, config checks."""
+
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+import hemjax as hem
+
+ROOT = Path(__file__).parents[1]
+FLAGS = [
+    "--config=experiments/configs/bitflip.py",
+    "--config.env_kwargs.num_bits=10",
+    "--config.num_envs=32",
+    "--config.buffer_episodes=256",
+    "--config.batch_size=128",
+    "--config.hidden_sizes=(64,)",
+    "--config.total_env_steps=16000",  # 50 iterations
+    "--config.eval_every=5",
+    "--config.checkpoint_every=5",
+    "--config.keep_checkpoints=2",
+    "--config.eval_episodes=64",
+    "--config.progress_bar=False",
+    "--config.log_tensorboard=False",
+]
+
+
+def _command(workdir, cache):
+    return [
+        sys.executable,
+        "experiments/train.py",
+        f"--workdir={workdir}",
+        f"--compilation_cache={cache}",
+        *FLAGS,
+    ]
+
+
+def _run(workdir, cache):
+    subprocess.run(_command(workdir, cache), cwd=ROOT, check=True, capture_output=True, timeout=300)
+
+
+def _steps(workdir):
+    directory = Path(workdir) / "checkpoints"
+    names = os.listdir(directory) if directory.exists() else []
+    return sorted(int(n) for n in names if n.isdigit()), [n for n in names if "tmp" in n]
+
+
+def _kill_when(workdir, cache, condition, limit=240.0):
+    """Starts a run and SIGKILLs it as soon as condition(steps, tmp_dirs) holds; returns the
+    checkpoint steps and unfinished saves seen at the kill, or None if the run ended first."""
+    process = subprocess.Popen(
+        _command(workdir, cache), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + limit
+    seen = None
+    while process.poll() is None and time.monotonic() < deadline:
+        seen = _steps(workdir)
+        if condition(*seen):
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.001)
+    return seen if process.wait() == -signal.SIGKILL else None
+
+
+def _state_leaves(workdir):
+    return jax.tree.leaves(jax.device_get(hem.load(str(workdir)).learner_state))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    base = tmp_path_factory.mktemp("resume")
+    cache = base / "cache"
+    _run(base / "reference", cache)
+    return base, cache, _state_leaves(base / "reference")
+
+
+def test_sigkill_at_several_points_then_resume_is_bitwise_identical(reference):
+    base, cache, expected = reference
+    workdir = base / "killed"
+    kill_points = [
+        lambda steps, tmp: True,  # at once: before anything is saved
+        lambda steps, tmp: bool(tmp),  # while a save is being written
+        lambda steps, tmp: len(steps) >= 1 and steps[-1] >= 20,  # mid-run, after saves
+        lambda steps, tmp: bool(tmp) and steps and steps[-1] >= 30,  # during a later save
+    ]
+    seen = [_kill_when(workdir, cache, condition) for condition in kill_points]
+    killed = [s for s in seen if s is not None]
+    assert len(killed) >= 3, seen  # at least three runs really died mid-way
+    assert any(tmp for _, tmp in killed), seen  # one of them during a save
+    _run(workdir, cache)  # resumes and finishes
+    got = _state_leaves(workdir)
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
+    assert hem.load(str(workdir)).iteration == 50
+
+
+def test_corrupt_latest_checkpoint_is_skipped_with_a_warning(reference, caplog):
+    base, _, _ = reference
+    workdir = base / "corrupt"
+    shutil.copytree(base / "reference", workdir)
+    steps, _ = _steps(workdir)
+    assert steps == [45, 50]
+    latest = workdir / "checkpoints" / "50" / "state"
+    for path in latest.rglob("*"):
+        if path.is_file() and path.parent.name == "d":
+            path.write_bytes(b"garbage")
+    (workdir / "checkpoints" / "55.orbax-checkpoint-tmp-1").mkdir()  # a save cut short
+    with caplog.at_level(logging.WARNING):
+        state = hem.load(str(workdir))
+    assert state.iteration == 45
+    assert any("50" in r.getMessage() and "skipping" in r.getMessage() for r in caplog.records)
+
+
+def test_resume_with_a_changed_model_fails_naming_the_fields(reference):
+    base, cache, _ = reference
+    workdir = base / "changed"
+    shutil.copytree(base / "reference", workdir)
+    command = _command(workdir, cache) + [
+        "--config.hidden_sizes=(32,)",
+        "--config.learning_rate=0.01",
+    ]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "hidden_sizes" in result.stderr and "learning_rate" in result.stderr
+    assert _steps(workdir)[0] == [45, 50]  # nothing saved was touched
+
+
+def test_resume_may_extend_the_budget(reference):
+    base, cache, expected = reference
+    workdir = base / "extended"
+    shutil.copytree(base / "reference", workdir)
+    command = _command(workdir, cache) + ["--config.total_env_steps=19200"]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True, timeout=300)
+    state = hem.load(str(workdir))
+    assert state.iteration == 60 and len(state.history) == 12
+
+
+def test_non_finite_training_stops_without_saving(tmp_path):
+    config = hem.default_config(
+        "bitflip",
+        num_bits=6,
+        num_envs=16,
+        buffer_episodes=64,
+        batch_size=32,
+        learning_rate=1e38,
+        total_env_steps=16 * 6 * 4,
+        eval_every=2,
+        checkpoint_every=2,
+        progress_bar=False,
+        log_tensorboard=False,
+        workdir=str(tmp_path),
+    )
+    with pytest.raises(FloatingPointError, match="non-finite"):
+        hem.run(config)
+    assert _steps(tmp_path) == ([], [])
+
+
+def test_load_without_checkpoints_says_so(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no readable checkpoint"):
+        hem.load(str(tmp_path))
