@@ -36,7 +36,6 @@ class Checkpointer:
     """Saves (step, state, metadata) in the background and restores the newest valid step."""
 
     def __init__(self, workdir: str, keep: int):
-        process = jax.process_index()
         directory = checkpoint_dir(workdir)
         os.makedirs(directory, exist_ok=True)
         self._manager = ocp.CheckpointManager(
@@ -46,9 +45,8 @@ class Checkpointer:
                 max_to_keep=keep,
                 enable_async_checkpointing=True,
                 cleanup_tmp_directories=True,
-                multiprocessing_options=ocp.options.MultiprocessingOptions(
-                    primary_host=process, active_processes={process}
-                ),
+                # every process writes its own directory; saves still run in step together
+                multiprocessing_options=ocp.options.MultiprocessingOptions(primary_host=None),
             ),
         )
 

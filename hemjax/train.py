@@ -98,24 +98,24 @@ class Trainer:
         first = jax.process_index() * self.local_devices
         return np.arange(first, first + self.local_devices)
 
-    def _seed_keys(self, stream: int) -> np.ndarray:
-        """[local_devices, num_seeds, 2] uint32 keys of one stream (0 params, 1 data, 2+ eval)."""
+    def _seed_keys(self, stream: int, per_device: bool = True) -> np.ndarray:
+        """[local_devices, num_seeds, 2] uint32 keys of one stream (0 params, 1 data, 2+ eval);
+        without `per_device` every device gets the same keys (shared parameters)."""
         seeds = self.config.seed + np.arange(self.config.num_seeds)
-        return np.stack(
+        devices = self._device_indices() if per_device else [2**31] * self.local_devices
+        return np.asarray(
             [
-                np.stack(
-                    [
-                        jax.random.fold_in(jax.random.fold_in(jax.random.PRNGKey(s), stream), d)
-                        for s in seeds
-                    ]
-                )
-                for d in self._device_indices()
-            ]
+                [
+                    jax.random.fold_in(jax.random.fold_in(jax.random.PRNGKey(s), stream), d)
+                    for s in seeds
+                ]
+                for d in devices
+            ],
+            np.uint32,
         )
 
     def initial_state(self) -> LearnerState:
-        params_keys = self._seed_keys(0)[:1].repeat(self.local_devices, axis=0)
-        return self.init(params_keys, self._seed_keys(1))
+        return self.init(self._seed_keys(0, per_device=False), self._seed_keys(1))
 
     def eval_keys(self, chunk_index: int) -> np.ndarray:
         return self._seed_keys(2 + chunk_index)

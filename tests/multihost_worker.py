@@ -1,0 +1,47 @@
+"""One process of a 2-process run on loopback (see test_multihost.py).
+
+    python tests/multihost_worker.py ADDRESS NUM_PROCESSES PROCESS_ID WORKDIR
+Prints one JSON line: this process's view of the run.
+"""
+
+import hashlib
+import json
+import sys
+
+import hemjax as hem
+
+address, num_processes, process_id, workdir = sys.argv[1:5]
+hem.distributed.initialize(address, int(num_processes), int(process_id))
+
+import jax  # noqa: E402
+import numpy as np  # noqa: E402
+
+config = hem.default_config(
+    "bitflip",
+    num_bits=8,
+    num_envs=32,
+    batch_size=64,
+    buffer_episodes=256,
+    hidden_sizes=(64,),
+    total_env_steps=32 * 8 * 12,
+    eval_every=4,
+    eval_episodes=64,
+    progress_bar=False,
+    log_tensorboard=False,
+    checkpoint_every=4,
+    workdir=workdir,
+)
+state = hem.run(config)
+params = jax.device_get(state.learner_state.params)
+digest = hashlib.sha256(b"".join(np.asarray(x).tobytes() for x in jax.tree.leaves(params)))
+print(
+    json.dumps(
+        {
+            "process": jax.process_index(),
+            "global_devices": jax.device_count(),
+            "params_sha256": digest.hexdigest(),
+            "iteration": state.iteration,
+            "success": state.history[-1]["eval_success"],
+        }
+    )
+)

@@ -1,0 +1,39 @@
+"""Two processes on 127.0.0.1 train together through jax.distributed (CPU collectives)."""
+
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_two_processes_end_with_identical_parameters(tmp_path):
+    address = f"127.0.0.1:{_free_port()}"
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "tests/multihost_worker.py", address, "2", str(i), str(tmp_path)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    outputs = []
+    for worker in workers:
+        stdout, stderr = worker.communicate(timeout=600)
+        assert worker.returncode == 0, stderr[-3000:]
+        outputs.append(json.loads(stdout.strip().splitlines()[-1]))
+    assert sorted(o["process"] for o in outputs) == [0, 1]
+    assert all(o["global_devices"] == 2 and o["iteration"] == 12 for o in outputs)
+    assert outputs[0]["params_sha256"] == outputs[1]["params_sha256"]
+    checkpoints = tmp_path / "checkpoints"
+    assert {p.name for p in checkpoints.iterdir()} == {"process_0", "process_1"}
