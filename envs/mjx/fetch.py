@@ -1,0 +1,301 @@
+"""Fetch reach, push, slide and pick-and-place (gymnasium-robotics Fetch*-v4) on lean MJX models.
+
+Each task keeps gym's definition: frame and positions (table top at z = 0.4 m, initial grip
+point, object start and goal distributions), action scale (0.05 m per unit), 0.04 s per env
+step, observation layout and 0.05 m success threshold. The robot is a position-servoed gripper
+instead of the 7-DoF arm (see the MJCF files in envs/mjx/assets and BUILD_NOTES.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import mujoco
+from mujoco import mjx
+
+from envs.core import Box, GoalEnv, within_distance
+from envs.mjx import sim
+
+ENV_DT = 0.04  # seconds per env step (gym: 20 substeps of 0.002 s)
+ACTION_SCALE = 0.05  # metres of commanded grip displacement per unit action
+DISTANCE_THRESHOLD = 0.05
+MIN_OBJECT_DISTANCE = 0.1  # gym resamples object starts closer than this to the gripper (xy)
+AIR_PROBABILITY = 0.5  # pick-and-place goals lifted off the table ...
+AIR_HEIGHT = 0.45  # ... by U(0, AIR_HEIGHT) metres
+FINGER_OPEN = 0.05  # finger joint range [0, FINGER_OPEN] (gym's)
+_EPS4 = 4 * 2.220446049250313e-16  # gym's threshold in mat2euler
+
+
+@dataclasses.dataclass(frozen=True)
+class FetchTask:
+    """One task's constants (gym's values; positions in gym's world frame, metres).
+
+    initial_grip: grip point at reset.
+    workspace_low/high: box the commanded grip point is clipped to: the table's extent (gym's
+        arm reaches about that far), fingertips above the table top, and for slide the arm's
+        reach at table height (x <= 1.16 with gym's robot base there).
+    target_offset: added to the goal's centre; target_range / obj_range: half-widths of the
+        uniform goal / object-start boxes around initial_grip.
+    """
+
+    xml: str
+    initial_grip: tuple[float, float, float]
+    workspace_low: tuple[float, float, float]
+    workspace_high: tuple[float, float, float]
+    target_range: float
+    has_object: bool = False
+    has_fingers: bool = False  # False: gym's block_gripper (fingers held closed)
+    obj_range: float = 0.0
+    target_offset: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    target_in_the_air: bool = False
+
+
+_GRIP = (1.3419, 0.7491, 0.5347)  # gym's grip point after its reset (gripper_extra_height 0.2)
+_TABLE_GRIP = (1.3419, 0.7491, 0.42)  # the same with the fingertips resting on the table
+_LOW = (1.05, 0.40, 0.42)
+_HIGH = (1.55, 1.10, 0.90)
+
+REACH = FetchTask("fetch_reach.xml", _GRIP, _LOW, _HIGH, target_range=0.15)
+PUSH = FetchTask(
+    "fetch_push.xml", _TABLE_GRIP, _LOW, _HIGH, target_range=0.15, has_object=True, obj_range=0.15
+)
+SLIDE = FetchTask(
+    "fetch_slide.xml",
+    (0.9869, 0.7491, 0.42),  # gym's robot base sits 0.355 m further back for slide
+    (0.70, 0.30, 0.42),  # slide's table is longer and wider
+    (1.16, 1.20, 0.90),
+    target_range=0.3,
+    has_object=True,
+    obj_range=0.1,
+    target_offset=(0.4, 0.0, 0.0),
+)
+PICK_AND_PLACE = FetchTask(
+    "fetch_pick_and_place.xml",
+    _GRIP,
+    _LOW,
+    _HIGH,
+    target_range=0.15,
+    has_object=True,
+    has_fingers=True,
+    obj_range=0.15,
+    target_in_the_air=True,
+)
+
+
+def quat_to_mat(quat: jax.Array) -> jax.Array:
+    """[4] unit quaternion (w, x, y, z) -> [3, 3] rotation matrix."""
+    w, x, y, z = quat
+    return jnp.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)],
+            [2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)],
+            [2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)],
+        ]
+    )
+
+
+def mat_to_euler(mat: jax.Array) -> jax.Array:
+    """[3, 3] rotation matrix -> [3] Euler angles in gym's convention (rotations.mat2euler)."""
+    cy = jnp.sqrt(mat[2, 2] ** 2 + mat[1, 2] ** 2)
+    regular = cy > _EPS4
+    return jnp.stack(
+        [
+            jnp.where(regular, -jnp.arctan2(mat[1, 2], mat[2, 2]), 0.0),
+            -jnp.arctan2(-mat[0, 2], cy),
+            jnp.where(
+                regular,
+                -jnp.arctan2(mat[0, 1], mat[0, 0]),
+                -jnp.arctan2(-mat[1, 0], mat[1, 1]),
+            ),
+        ]
+    )
+
+
+class FetchEnv(GoalEnv):
+    """A Fetch task on its lean MJX model; subclasses pick the task.
+
+    action: [4] float32 in [-1, 1] (clipped): grip displacement (x 0.05 m, clipped to the
+        workspace) and a finger command (gym's: finger target = q + a[3]); tasks without
+        fingers ignore a[3].
+    obs: reach [10] = grip_pos 3, gripper_state 2, grip_velp 3, gripper_vel 2; object tasks
+        [25] = grip_pos 3, object_pos 3, object_rel_pos 3, gripper_state 2, object_rot 3,
+        object_velp 3 (relative to the grip point), object_velr 3, grip_velp 3, gripper_vel 2.
+        Velocities are multiplied by the env step 0.04 s, as in gym; gripper_state is the two
+        finger joint positions (zero when the fingers are held closed).
+    goal: [3] grip point (reach) or object centre (others); success within 0.05 m.
+    physics: the mjx.Data of the model.
+    """
+
+    task: FetchTask
+
+    def __init__(self, max_steps: int = 50):
+        task = self.task
+        self.max_steps = max_steps
+        self.action_space = Box(4, -1.0, 1.0)
+        self.obs_size = 25 if task.has_object else 10
+        self.goal_size = 3
+        self.mj_model = sim.load_mj_model(task.xml)
+        self.model = sim.put_model(self.mj_model)
+        self.n_substeps = round(ENV_DT / self.mj_model.opt.timestep)
+        self.initial_grip = jnp.array(task.initial_grip, jnp.float32)
+        self.workspace_low = jnp.array(task.workspace_low, jnp.float32)
+        self.workspace_high = jnp.array(task.workspace_high, jnp.float32)
+        self.grip_qpos = self._qpos_slice("grip_x", 3)
+        self.grip_qvel = self._qvel_slice("grip_x", 3)
+        if task.has_fingers:
+            self.finger_qpos = self._qpos_slice("finger_r", 2)
+            self.finger_qvel = self._qvel_slice("finger_r", 2)
+        if task.has_object:
+            self.object_qpos = self._qpos_slice("object", 7)
+            self.object_qvel = self._qvel_slice("object", 6)
+            table = self.mj_model.geom("table")
+            half_height = float(self.mj_model.geom("object").size[2])
+            # The object's centre when it rests on the table (gym's height_offset).
+            self.object_rest_z = float(table.pos[2]) + half_height
+
+    def _joint(self, name: str) -> int:
+        return mujoco.mj_name2id(self.mj_model, mujoco.mjtObj.mjOBJ_JOINT, name)
+
+    def _qpos_slice(self, joint: str, size: int) -> slice:
+        start = int(self.mj_model.jnt_qposadr[self._joint(joint)])
+        return slice(start, start + size)
+
+    def _qvel_slice(self, joint: str, size: int) -> slice:
+        start = int(self.mj_model.jnt_dofadr[self._joint(joint)])
+        return slice(start, start + size)
+
+    # ----------------------------------------------------------------- observations
+
+    def _observe(self, data: mjx.Data) -> tuple[jax.Array, jax.Array]:
+        """(obs [obs_size], achieved goal [3]) read from qpos / qvel."""
+        grip = data.qpos[self.grip_qpos]
+        grip_velp = data.qvel[self.grip_qvel] * ENV_DT
+        if self.task.has_fingers:
+            fingers = data.qpos[self.finger_qpos]
+            finger_vel = data.qvel[self.finger_qvel] * ENV_DT
+        else:
+            fingers = finger_vel = jnp.zeros(2)
+        if not self.task.has_object:
+            obs = jnp.concatenate([grip, fingers, grip_velp, finger_vel])
+            return obs.astype(jnp.float32), grip.astype(jnp.float32)
+        object_qpos = data.qpos[self.object_qpos]
+        object_qvel = data.qvel[self.object_qvel]
+        position = object_qpos[:3]
+        rotation = quat_to_mat(object_qpos[3:])
+        velp = object_qvel[:3] * ENV_DT - grip_velp
+        # A free joint's angular velocity is in the body frame; gym reports it in the world's.
+        velr = rotation @ object_qvel[3:] * ENV_DT
+        obs = jnp.concatenate(
+            [
+                grip,
+                position,
+                position - grip,
+                fingers,
+                mat_to_euler(rotation),
+                velp,
+                velr,
+                grip_velp,
+                finger_vel,
+            ]
+        )
+        return obs.astype(jnp.float32), position.astype(jnp.float32)
+
+    # ----------------------------------------------------------------- sampling
+
+    def sample_object_xy(self, key: jax.Array) -> jax.Array:
+        """[2] object start: initial grip xy + U(-obj_range, obj_range)^2, at least 0.1 away."""
+
+        def too_close(carry):
+            return jnp.linalg.norm(carry[1]) < MIN_OBJECT_DISTANCE
+
+        def resample(carry):
+            key, _ = carry
+            key, sample_key = jax.random.split(key)
+            r = self.task.obj_range
+            return key, jax.random.uniform(sample_key, (2,), jnp.float32, -r, r)
+
+        _, offset = jax.lax.while_loop(too_close, resample, (key, jnp.zeros(2, jnp.float32)))
+        return self.initial_grip[:2] + offset
+
+    def sample_goal(self, key: jax.Array) -> jax.Array:
+        """[3] goal: initial grip + offset + U(-target_range, target_range)^3; object goals on the
+        table top, lifted by U(0, 0.45) with probability 0.5 when target_in_the_air."""
+        task = self.task
+        box_key, air_key, height_key = jax.random.split(key, 3)
+        r = task.target_range
+        goal = (
+            self.initial_grip
+            + jnp.array(task.target_offset, jnp.float32)
+            + jax.random.uniform(box_key, (3,), jnp.float32, -r, r)
+        )
+        if not task.has_object:
+            return goal
+        height = jnp.float32(self.object_rest_z)
+        if task.target_in_the_air:
+            lift = jax.random.uniform(height_key, (), jnp.float32, 0.0, AIR_HEIGHT)
+            height = height + jnp.where(jax.random.uniform(air_key) < AIR_PROBABILITY, lift, 0.0)
+        return goal.at[2].set(height)
+
+    # ----------------------------------------------------------------- contract
+
+    def _reset(self, key):
+        object_key, goal_key = jax.random.split(key)
+        qpos = (
+            jnp.asarray(self.mj_model.qpos0, jnp.float32).at[self.grip_qpos].set(self.initial_grip)
+        )
+        if self.task.has_object:
+            start = jnp.concatenate(
+                [
+                    self.sample_object_xy(object_key),
+                    jnp.array([self.object_rest_z, 1.0, 0.0, 0.0, 0.0], jnp.float32),
+                ]
+            )
+            qpos = qpos.at[self.object_qpos].set(start)
+        ctrl = jnp.zeros(self.mj_model.nu, jnp.float32).at[:3].set(self.initial_grip)
+        data = sim.make_data(self.model).replace(qpos=qpos, ctrl=ctrl)
+        obs, achieved = self._observe(data)
+        return obs, achieved, self.sample_goal(goal_key), data
+
+    def _transition(self, data, action, key):
+        del key
+        action = self.action_space.clip(action)
+        grip = data.qpos[self.grip_qpos]
+        target = jnp.clip(grip + ACTION_SCALE * action[:3], self.workspace_low, self.workspace_high)
+        ctrl = target
+        if self.task.has_fingers:
+            fingers = jnp.clip(data.qpos[self.finger_qpos] + action[3], 0.0, FINGER_OPEN)
+            ctrl = jnp.concatenate([target, fingers])
+        data = sim.step(self.model, data.replace(ctrl=ctrl.astype(jnp.float32)), self.n_substeps)
+        obs, achieved = self._observe(data)
+        return obs, achieved, data
+
+    def compute_reward(self, achieved_goal, desired_goal):
+        return within_distance(achieved_goal, desired_goal, DISTANCE_THRESHOLD)
+
+
+class FetchReach(FetchEnv):
+    """Move the grip point to a goal within +-0.15 m of its start (gym FetchReach)."""
+
+    task = REACH
+
+
+class FetchPush(FetchEnv):
+    """Push a 5 cm box to a goal on the table, fingers held closed (gym FetchPush)."""
+
+    task = PUSH
+
+
+class FetchSlide(FetchEnv):
+    """Strike a low-friction puck to a goal on the table, mostly out of the arm's reach
+    (gym FetchSlide)."""
+
+    task = SLIDE
+
+
+class FetchPickAndPlace(FetchEnv):
+    """Grasp a 5 cm box and carry it to a goal, in the air half of the time
+    (gym FetchPickAndPlace)."""
+
+    task = PICK_AND_PLACE

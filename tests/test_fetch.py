@@ -1,0 +1,444 @@
+"""Fetch reach/push/slide/pick-and-place (MJX): C-simulator agreement, task semantics, goal
+sampling, determinism, trace counts, and scripted policies that solve each task.
+
+The default run compiles two batched episode runners (reach, pick-and-place) plus the resets;
+push and slide rollouts (and the 256-goal success rates) are marked slow.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import mujoco
+import numpy as np
+import pytest
+
+import envs
+from envs.mjx.fetch import (
+    ACTION_SCALE,
+    AIR_HEIGHT,
+    ENV_DT,
+    MIN_OBJECT_DISTANCE,
+    FetchEnv,
+    mat_to_euler,
+    quat_to_mat,
+)
+
+NUM_ENVS = 16
+HOVER_Z = 0.49  # grip height whose fingertips clear an object on the table (top at 0.45)
+TABLE_Z = 0.42  # lowest grip height (fingertips just above the table)
+GRAVITY = 9.81
+
+
+# ------------------------------------------------------------------ scripted policies
+# Stateless: each maps (obs [25], goal [3]) to an action [4] from the observation alone.
+
+
+def _toward(grip: jax.Array, target: jax.Array) -> jax.Array:
+    """[3] action moving the grip point to `target` (full speed when further than 5 cm)."""
+    return jnp.clip((target - grip) / ACTION_SCALE, -1.0, 1.0)
+
+
+def _approach(grip: jax.Array, spot: jax.Array) -> jax.Array:
+    """[3] action bringing the gripper down onto the table at `spot` [2] from above:
+    rise where it stands, fly over at HOVER_Z, descend once above `spot`."""
+    above = jnp.linalg.norm(grip[:2] - spot) < 0.01
+    low = grip[2] < 0.44
+    target = jnp.where(
+        above,
+        jnp.append(spot, TABLE_Z),
+        jnp.where(low, jnp.append(grip[:2], HOVER_Z), jnp.append(spot, HOVER_Z)),
+    )
+    return _toward(grip, target)
+
+
+def _push_line(obs: jax.Array, goal: jax.Array, standoff: float):
+    """Geometry of the line from the object to the goal, in the table plane.
+
+    -> (unit direction d [2], distance to goal, grip offset along d, grip offset across d [2],
+    the spot `standoff` behind the object [2]).
+    """
+    grip, obj = obs[:3], obs[3:6]
+    to_goal = goal[:2] - obj[:2]
+    distance = jnp.linalg.norm(to_goal)
+    d = to_goal / jnp.maximum(distance, 1e-6)
+    offset = grip[:2] - obj[:2]
+    along = offset @ d
+    return d, distance, along, offset - along * d, obj[:2] - standoff * d
+
+
+def scripted_push(obs: jax.Array, goal: jax.Array) -> jax.Array:
+    """Get behind the object (seen from the goal), lower, push it to the goal."""
+    d, _, along, across, behind = _push_line(obs, goal, standoff=0.06)
+    grip = obs[:3]
+    pushing = (grip[2] < 0.44) & (along < -0.02) & (jnp.linalg.norm(across) < 0.02)
+    # Aim the grip point where it is when the object sits on the goal; re-centre sideways.
+    push = _toward(grip, jnp.append(goal[:2] - 0.04 * d - across, TABLE_Z))
+    return jnp.append(jnp.where(pushing, push, _approach(grip, behind)), 0.0)
+
+
+def scripted_slide(obs: jax.Array, goal: jax.Array, friction: float = 0.1) -> jax.Array:
+    """Get behind the puck, lower, and escort it towards the goal at the speed from which it
+    slides exactly the remaining distance, sqrt(2 mu g D); the workspace edge then stops the
+    gripper and the puck slides on alone."""
+    d, distance, along, across, behind = _push_line(obs, goal, standoff=0.06)
+    grip = obs[:3]
+    escorting = (grip[2] < 0.44) & (along < -0.02) & (jnp.linalg.norm(across) < 0.015)
+    speed = jnp.sqrt(2.0 * friction * GRAVITY * distance)
+    escort = jnp.clip(jnp.append(speed * ENV_DT * d - across, 0.0) / ACTION_SCALE, -1.0, 1.0)
+    return jnp.append(jnp.where(escorting, escort, _approach(grip, behind)), 0.0)
+
+
+def scripted_pick_and_place(obs: jax.Array, goal: jax.Array) -> jax.Array:
+    """Open, move above the object, descend, close (standing still), then carry it to the goal."""
+    grip, obj, fingers = obs[:3], obs[3:6], obs[9:11]
+    offset = obj - grip
+    centred = jnp.linalg.norm(offset[:2])
+    in_hand = (centred < 0.02) & (jnp.abs(offset[2]) < 0.02)
+    ready = (centred < 0.01) & (jnp.abs(offset[2]) < 0.005)
+    closing = in_hand & (ready | (jnp.max(fingers) < 0.04))
+    holding = in_hand & (jnp.max(fingers) < 0.026)  # closed onto the 5 cm box (q ~ 0.024)
+    target = jnp.where(
+        holding,
+        goal,
+        jnp.where(closing, grip, jnp.where(centred < 0.01, obj, obj + jnp.array([0, 0, 0.08]))),
+    )
+    return jnp.append(_toward(grip, target), jnp.where(closing, -1.0, 1.0))
+
+
+def scripted_reach(obs: jax.Array, goal: jax.Array) -> jax.Array:
+    """Straight at the goal."""
+    return jnp.append(_toward(obs[:3], goal), 0.0)
+
+
+SCRIPTS = {
+    "fetch_reach": scripted_reach,
+    "fetch_push": scripted_push,
+    "fetch_slide": scripted_slide,
+    "fetch_pick_and_place": scripted_pick_and_place,
+}
+
+
+# ------------------------------------------------------------------ batched episode runner
+
+
+class Episode(NamedTuple):
+    """One batched episode: leaves [T, N, ...] (first: the reset states, [N, ...])."""
+
+    first_qpos: jax.Array
+    first_goal: jax.Array
+    action: jax.Array
+    qpos: jax.Array
+    qvel: jax.Array
+    obs: jax.Array
+    achieved_goal: jax.Array
+    desired_goal: jax.Array
+    reward: jax.Array
+    success: jax.Array
+    done: jax.Array
+    t: jax.Array
+
+
+class Harness:
+    """A jitted batched episode runner, compiled once per env for the tests of this module.
+
+    Actions are `open_loop[t] + scripted * script(obs, goal)`, clipped to [-1, 1]; `goals`
+    (when given, [N, 3]) replace the sampled goals after reset.
+    """
+
+    def __init__(self, name: str, num_envs: int = NUM_ENVS):
+        self.name = name
+        self.env: FetchEnv = envs.make(name)
+        self.num_envs = num_envs
+        self.traces = 0
+        script = SCRIPTS[name]
+
+        def episode(key, open_loop, scripted, goals):
+            self.traces += 1
+            state = jax.vmap(self.env.reset)(jax.random.split(key, num_envs))
+            state = state.replace(
+                desired_goal=jnp.where(jnp.isnan(goals), state.desired_goal, goals)
+            )
+
+            def body(s, a):
+                a = jnp.clip(a + scripted * jax.vmap(script)(s.obs, s.desired_goal), -1.0, 1.0)
+                s = jax.vmap(self.env.step)(s, a)
+                record = (a, s.physics.qpos, s.physics.qvel, s.obs, s.achieved_goal, s.desired_goal)
+                return s, record + (s.reward, s.success, s.done, s.t)
+
+            _, records = jax.lax.scan(body, state, open_loop)
+            return Episode(state.physics.qpos, state.desired_goal, *records)
+
+        self._episode = jax.jit(episode)
+
+    def run(self, key, open_loop=None, scripted: bool = True, goals=None) -> Episode:
+        shape = (self.env.max_steps, self.num_envs, 4)
+        open_loop = jnp.zeros(shape, jnp.float32) if open_loop is None else open_loop
+        goals = jnp.full((self.num_envs, 3), jnp.nan, jnp.float32) if goals is None else goals
+        episode = self._episode(key, jnp.broadcast_to(open_loop, shape), float(scripted), goals)
+        return jax.tree.map(np.asarray, episode)
+
+
+def make_harness(name: str, num_envs: int = NUM_ENVS) -> Harness:
+    harness = Harness(name, num_envs)
+    start = time.perf_counter()
+    harness.run(jax.random.key(0))
+    print(f"\n{name}: batched episode compile + first run {time.perf_counter() - start:.1f} s")
+    return harness
+
+
+@pytest.fixture(scope="module")
+def reach():
+    return make_harness("fetch_reach")
+
+
+@pytest.fixture(scope="module")
+def pick():
+    return make_harness("fetch_pick_and_place")
+
+
+def replay_in_c(env: FetchEnv, episode: Episode, i: int) -> np.ndarray:
+    """qpos [T, nq] of env i's episode replayed with mujoco.mj_step (float64), applying the
+    env's control law (grip target = clip(q + 0.05 a), finger target = clip(q + a[3]))."""
+    model = env.mj_model
+    data = mujoco.MjData(model)
+    data.qpos[:] = episode.first_qpos[i]
+    low, high = np.asarray(env.workspace_low), np.asarray(env.workspace_high)
+    grip, fingers = env.grip_qpos, getattr(env, "finger_qpos", None)
+    qpos = []
+    for action in episode.action[:, i].astype(np.float64):
+        ctrl = np.clip(data.qpos[grip] + ACTION_SCALE * action[:3], low, high)
+        if fingers is not None:
+            ctrl = np.concatenate([ctrl, np.clip(data.qpos[fingers] + action[3], 0.0, 0.05)])
+        data.ctrl[:] = ctrl
+        mujoco.mj_step(model, data, nstep=env.n_substeps)
+        qpos.append(data.qpos.copy())
+    return np.array(qpos)
+
+
+def success_rate(episode: Episode) -> float:
+    return float(episode.success.any(axis=0).mean())
+
+
+# ------------------------------------------------------------------ sizes and resets
+
+
+@pytest.mark.parametrize(
+    "name, obs_size",
+    [("fetch_reach", 10), ("fetch_push", 25), ("fetch_slide", 25), ("fetch_pick_and_place", 25)],
+)
+def test_sizes_and_registry(name, obs_size):
+    env = envs.make(name)
+    assert (env.obs_size, env.goal_size, env.max_steps) == (obs_size, 3, 50)
+    assert (env.action_space.size, env.action_space.low, env.action_space.high) == (4, -1.0, 1.0)
+    assert env.n_substeps * env.mj_model.opt.timestep == pytest.approx(ENV_DT)
+
+
+@pytest.fixture(scope="module", params=list(SCRIPTS))
+def resets(request):
+    """(env, 2000 reset states) for each task."""
+    env = envs.make(request.param)
+    states = jax.jit(jax.vmap(env.reset))(jax.random.split(jax.random.key(7), 2000))
+    return env, jax.tree.map(np.asarray, states.replace(key=None, physics=None))
+
+
+def test_resets_sample_new_goals_in_gyms_ranges(resets):
+    env, states = resets
+    task, start = env.task, np.asarray(env.initial_grip)
+    goals = states.desired_goal
+    assert len(np.unique(goals, axis=0)) == len(goals)  # a new goal every reset
+    centre = start + np.asarray(task.target_offset)
+    r = task.target_range
+    assert np.all(np.abs(goals[:, :2] - centre[:2]) <= r)
+    assert np.abs(goals[:, :2] - centre[:2]).max() > 0.95 * r  # spans the whole box
+    np.testing.assert_allclose(
+        states.obs[:, :3], np.broadcast_to(start, (len(goals), 3)), atol=1e-6
+    )
+    if not task.has_object:
+        assert np.all(np.abs(goals[:, 2] - centre[2]) <= r)
+        return
+    rest = env.object_rest_z
+    objects = states.achieved_goal
+    offsets = objects[:, :2] - start[:2]
+    assert np.all(np.abs(offsets) <= task.obj_range)
+    assert np.all(np.linalg.norm(offsets, axis=1) >= MIN_OBJECT_DISTANCE)
+    np.testing.assert_allclose(objects[:, 2], rest, atol=1e-6)
+    np.testing.assert_allclose(states.obs[:, 3:6], objects)
+    np.testing.assert_allclose(states.obs[:, 6:9], objects - states.obs[:, :3], atol=1e-6)
+    assert np.all(states.obs[:, 9:] == 0.0)  # closed fingers, flat object, everything at rest
+    lifted = goals[:, 2] - rest
+    assert np.all(lifted >= -1e-6) and np.all(lifted <= AIR_HEIGHT + 1e-6)
+    if task.target_in_the_air:
+        in_air = (lifted > 1e-6).mean()
+        assert 0.46 < in_air < 0.54  # gym: lifted with probability 0.5 (2000 draws: sd 0.011)
+        assert lifted.max() > 0.95 * AIR_HEIGHT
+    else:
+        assert np.all(np.abs(lifted) < 1e-6)
+
+
+def test_rotation_helpers_match_mujoco():
+    quat = np.array([0.9, 0.1, -0.3, 0.2])
+    quat /= np.linalg.norm(quat)
+    expected = np.zeros(9)
+    mujoco.mju_quat2Mat(expected, quat)
+    mat = np.asarray(quat_to_mat(jnp.asarray(quat)))
+    np.testing.assert_allclose(mat, expected.reshape(3, 3), atol=1e-6)
+    # A rotation by 0.3 rad about world axis k has gym Euler angles 0.3 * e_k.
+    for k in range(3):
+        axis_angle = np.zeros(4)
+        axis_angle[0], axis_angle[1 + k] = np.cos(0.15), np.sin(0.15)
+        euler = mat_to_euler(quat_to_mat(jnp.asarray(axis_angle)))
+        np.testing.assert_allclose(euler, 0.3 * np.eye(3)[k], atol=1e-6)
+
+
+# ------------------------------------------------------------------ reach
+
+
+def test_reach_matches_mujoco_c_simulator(reach):
+    actions = jax.random.uniform(jax.random.key(1), (50, NUM_ENVS, 4), jnp.float32, -1.0, 1.0)
+    episode = reach.run(jax.random.key(2), actions, scripted=False)
+    for i in range(4):
+        expected = replay_in_c(reach.env, episode, i)
+        np.testing.assert_allclose(episode.qpos[:, i], expected, atol=2e-5)
+
+
+def test_reach_moves_along_the_commanded_axis_and_ignores_the_finger_command(reach):
+    push_x = jnp.zeros((50, NUM_ENVS, 4)).at[:, :, 0].set(1.0).at[:, ::2, 3].set(-1.0)
+    episode = reach.run(jax.random.key(3), push_x, scripted=False)
+    grip = episode.obs[..., :3]
+    steps = np.diff(grip[:5, 0, 0])  # the workspace edge (x = 1.55) is 5 steps away
+    assert np.all((steps > 0.03) & (steps <= ACTION_SCALE))  # 3-5 cm per step at full speed
+    start_yz = np.broadcast_to(episode.first_qpos[:, 1:3], grip[..., 1:].shape)
+    np.testing.assert_allclose(grip[..., 1:], start_yz, atol=1e-5)
+    assert grip[-1, 0, 0] == pytest.approx(reach.env.task.workspace_high[0], abs=2e-3)
+    np.testing.assert_array_equal(episode.obs[:, 0], episode.obs[:, 1])  # a[3] does nothing
+    assert np.all(episode.obs[..., 3:5] == 0.0) and np.all(episode.obs[..., 8:] == 0.0)
+    # Velocity entries: the grip velocity times the 0.04 s env step.
+    np.testing.assert_allclose(episode.obs[..., 5:8], episode.qvel * ENV_DT, atol=1e-6)
+
+
+def test_reach_goal_reached_and_episode_ends(reach):
+    episode = reach.run(jax.random.key(4))
+    assert success_rate(episode) == 1.0  # every goal is reachable
+    first = np.argmax(episode.success, axis=0)
+    assert np.all(episode.done[first, np.arange(NUM_ENVS)])
+    assert np.all(first < 10)  # at most 0.26 m away: a handful of steps
+    # No success ever when standing still beyond the threshold: done only at T.
+    far = np.asarray(reach.env.initial_grip) + np.array([0.0, 0.0, 0.1])
+    still = reach.run(jax.random.key(4), scripted=False, goals=jnp.tile(far, (NUM_ENVS, 1)))
+    assert not still.success.any() and not still.done[:-1].any() and still.done[-1].all()
+    assert np.all(still.t[-1] == 50)
+
+
+def test_success_threshold_and_compute_reward(reach):
+    env = reach.env
+    goal = jnp.array([1.3, 0.7, 0.6])
+    direction = jnp.array([0.6, 0.0, 0.8])
+    achieved = jnp.stack([goal + 0.0499 * direction, goal + 0.0501 * direction, goal])
+    np.testing.assert_array_equal(env.compute_reward(achieved, jnp.stack([goal] * 3)), [1, 0, 1])
+    episode = reach.run(jax.random.key(5))
+    recomputed = env.compute_reward(episode.achieved_goal, episode.desired_goal)
+    np.testing.assert_array_equal(recomputed, episode.reward)
+    np.testing.assert_array_equal(episode.success, episode.reward > 0)
+
+
+def test_deterministic_for_a_key_and_no_retrace(reach):
+    actions = jax.random.uniform(jax.random.key(6), (50, NUM_ENVS, 4), jnp.float32, -1.0, 1.0)
+    first = reach.run(jax.random.key(6), actions, scripted=False)
+    second = reach.run(jax.random.key(6), actions, scripted=False)
+    jax.tree.map(np.testing.assert_array_equal, first, second)
+    other = reach.run(jax.random.key(7), actions, scripted=False)
+    assert not np.allclose(first.first_goal, other.first_goal)
+    assert reach.traces == 1
+
+
+# ------------------------------------------------------------------ pick and place
+
+
+def test_pick_and_place_matches_mujoco_c_simulator_through_a_grasp(pick):
+    """Grasp, lift and carry (contacts with friction all along) agree to 1 mm."""
+    env = pick.env
+    start = np.asarray(env.initial_grip)
+    goals = jnp.tile(jnp.array([start[0], start[1] + 0.1, 0.75]), (NUM_ENVS, 1))
+    episode = pick.run(jax.random.key(8), goals=goals)
+    for i in range(2):
+        expected = replay_in_c(env, episode, i)
+        assert expected[-1, env.object_qpos][2] > 0.6  # the C simulator lifted it too
+        np.testing.assert_allclose(episode.qpos[:, i, :5], expected[:, :5], atol=1e-3)
+        object_xyz = slice(env.object_qpos.start, env.object_qpos.start + 3)
+        np.testing.assert_allclose(
+            episode.qpos[:, i, object_xyz], expected[:, object_xyz], atol=1e-3
+        )
+
+
+def test_pick_and_place_fingers_grasp_and_lift_the_box(pick):
+    episode = pick.run(jax.random.key(9))
+    goals = episode.first_goal
+    reached = episode.success.any(axis=0)
+    in_air = goals[:, 2] > pick.env.object_rest_z + 0.1
+    assert in_air.any() and reached[in_air].all()  # only a real grasp lifts it 10+ cm
+    assert success_rate(episode) >= 0.8
+    fingers = episode.obs[..., 9:11]
+    assert fingers.max() > 0.045  # opened (range [0, 0.05])
+    first = np.argmax(episode.success, axis=0)
+    lifted = (reached & in_air).nonzero()[0]
+    # Holding the box at the goal: fingers about 2.5 cm (its half-width) from the centre.
+    np.testing.assert_allclose(fingers[first[lifted], lifted], 0.024, atol=0.002)
+    recomputed = pick.env.compute_reward(episode.achieved_goal, episode.desired_goal)
+    np.testing.assert_array_equal(recomputed, episode.reward)
+
+
+def test_pick_and_place_observation_layout(pick):
+    episode = pick.run(jax.random.key(10))
+    env, obs, qpos = pick.env, episode.obs, episode.qpos
+    grip, obj = obs[..., :3], obs[..., 3:6]
+    np.testing.assert_allclose(grip, qpos[..., :3], atol=1e-6)
+    np.testing.assert_allclose(obj, qpos[..., env.object_qpos][..., :3], atol=1e-6)
+    np.testing.assert_allclose(obs[..., 6:9], obj - grip, atol=1e-6)
+    np.testing.assert_allclose(obs[..., 9:11], qpos[..., 3:5], atol=1e-6)
+    np.testing.assert_allclose(episode.achieved_goal, obj)
+    # Velocities times the 0.04 s env step; the object's relative to the grip point, its angular
+    # velocity turned from the free joint's body frame into the world frame.
+    qvel = episode.qvel * ENV_DT
+    grip_velp, object_qvel = qvel[..., :3], qvel[..., env.object_qvel]
+    np.testing.assert_allclose(obs[..., 20:23], grip_velp, atol=1e-6)
+    np.testing.assert_allclose(obs[..., 23:25], qvel[..., 3:5], atol=1e-6)
+    np.testing.assert_allclose(obs[..., 14:17], object_qvel[..., :3] - grip_velp, atol=1e-6)
+    speed = np.linalg.norm(object_qvel[..., 3:], axis=-1)
+    np.testing.assert_allclose(np.linalg.norm(obs[..., 17:20], axis=-1), speed, atol=1e-6)
+    assert pick.traces == 1
+
+
+# ------------------------------------------------------------------ slow: push, slide, rates
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["fetch_push", "fetch_slide", "fetch_pick_and_place"])
+def test_scripted_policies_solve_fresh_goals(name):
+    """256 fresh goals each; the rates are printed (run with -s)."""
+    harness = make_harness(name, num_envs=256)
+    episode = harness.run(jax.random.key(11))
+    rate = success_rate(episode)
+    print(f"{name}: scripted success {rate:.3f} on 256 fresh goals")
+    assert rate >= 0.8
+    recomputed = harness.env.compute_reward(episode.achieved_goal, episode.desired_goal)
+    np.testing.assert_array_equal(recomputed, episode.reward)
+    assert harness.traces == 1
+
+
+@pytest.mark.slow
+def test_slide_matches_mujoco_c_simulator():
+    """Low friction, no grasp: the escorted puck agrees to 1 cm (contact points differ)."""
+    harness = make_harness("fetch_slide", num_envs=4)
+    episode = harness.run(jax.random.key(12))
+    env = harness.env
+    object_xyz = slice(env.object_qpos.start, env.object_qpos.start + 3)
+    for i in range(4):
+        expected = replay_in_c(env, episode, i)
+        np.testing.assert_allclose(episode.qpos[:, i, :3], expected[:, :3], atol=1e-3)
+        np.testing.assert_allclose(
+            episode.qpos[:, i, object_xyz], expected[:, object_xyz], atol=1e-2
+        )
