@@ -15,6 +15,8 @@ class BitFlip(GoalEnv):
     `max_steps` is given, and ends at the first success.
     """
 
+    stochastic = False
+
     def __init__(self, num_bits: int = 10, max_steps: int | None = None):
         if num_bits < 1:
             raise ValueError(f"num_bits must be >= 1, got {num_bits}")

@@ -77,8 +77,11 @@ ActionSpace = Discrete | Box
 class GoalEnv:
     """Base class: subclasses set the sizes and define `_reset`, `_transition`, `compute_reward`.
 
-    Subclass attributes: obs_size, goal_size, action_space, max_steps.
+    Subclass attributes: obs_size, goal_size, action_space, max_steps, and `stochastic`
+    (False lets deterministic envs skip splitting a PRNG key every step).
     """
+
+    stochastic: bool = True
 
     obs_size: int
     goal_size: int
@@ -116,7 +119,7 @@ class GoalEnv:
         )
 
     def step(self, state: EnvState, action: jax.Array) -> EnvState:
-        key, step_key = jax.random.split(state.key)
+        key, step_key = jax.random.split(state.key) if self.stochastic else (state.key, state.key)
         obs, achieved, physics = self._transition(state.physics, action, step_key)
         reward = self.compute_reward(achieved, state.desired_goal)
         success = reward > 0

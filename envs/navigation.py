@@ -14,6 +14,8 @@ class Navigation(GoalEnv):
     The next state is clipped to [-1,1]^K; reward 1 when ||s' - g|| < 0.1; T = 50.
     """
 
+    stochastic = False
+
     def __init__(
         self,
         dim: int = 10,

@@ -70,6 +70,11 @@ def _base_config() -> ml_collections.ConfigDict:
     c.batch_size = 256  # B: relabelled (s, a, g) per gradient step, summed over all devices
     c.updates_per_iteration = 4  # Adam steps per iteration (the partial M-step)
     c.learning_rate = 1e-3
+    c.anneal_iterations = (
+        0  # iterations over which lr and action noise decay linearly (0: constant)
+    )
+    c.final_lr_fraction = 1.0  # learning rate after annealing, as a fraction of learning_rate
+    c.final_noise_fraction = 1.0  # action_noise after annealing, as a fraction of action_noise
     c.max_grad_norm = 0.0  # 0 disables gradient clipping
     c.hidden_sizes = (256, 256)  # MLP torso of the policy
     c.hindsight = "future"  # one of HINDSIGHT_STRATEGIES
@@ -78,6 +83,7 @@ def _base_config() -> ml_collections.ConfigDict:
         0.5  # continuous actions: std of N(0, sigma_a^2) added (actions scaled to [-1, 1])
     )
     c.policy_std = 0.3  # continuous actions: initial global std of the Gaussian policy
+    c.learn_std = True  # fit the global std by maximum likelihood (False: it stays policy_std)
     c.eval_every = 10  # iterations per jitted chunk; greedy evaluation after each chunk
     c.eval_episodes = 1000  # fresh-goal episodes per evaluation
     c.checkpoint_every = 0  # iterations between checkpoints, k * eval_every (0: at the end)
@@ -146,7 +152,7 @@ def validate(config: ml_collections.ConfigDict, num_devices: int = 1) -> None:
         _require(
             _is_int(config[field]) and config[field] >= 1, field, config[field], "an integer >= 1"
         )
-    for field in ("seed", "checkpoint_every"):
+    for field in ("seed", "checkpoint_every", "anneal_iterations"):
         _require(
             _is_int(config[field]) and config[field] >= 0, field, config[field], "an integer >= 0"
         )
@@ -180,6 +186,14 @@ def validate(config: ml_collections.ConfigDict, num_devices: int = 1) -> None:
         config.policy_std,
         "a finite number > 0",
     )
+    for field in ("final_lr_fraction", "final_noise_fraction"):
+        _require(
+            _is_number(config[field]) and 0 <= config[field] <= 1,
+            field,
+            config[field],
+            "a number in [0, 1]",
+        )
+    _require(isinstance(config.learn_std, bool), "learn_std", config.learn_std, "True or False")
     sizes = config.hidden_sizes
     _require(
         isinstance(sizes, tuple | list) and all(_is_int(s) and s >= 1 for s in sizes),

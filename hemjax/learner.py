@@ -49,6 +49,8 @@ class Learner:
     hindsight: str
     epsilon: float
     action_noise: float
+    anneal_iterations: int = 0
+    final_noise_fraction: float = 1.0
     axis_name: str | None = None
 
     def init(self, params_key: jax.Array, data_key: jax.Array) -> LearnerState:
@@ -63,9 +65,18 @@ class Learner:
             iteration=jnp.zeros((), jnp.int32),
         )
 
-    def _collect(self, params: Params, key: jax.Array):
+    def noise_scale(self, iteration: jax.Array) -> jax.Array:
+        """action_noise at `iteration`, annealed linearly over anneal_iterations: []."""
+        if self.anneal_iterations == 0:
+            return jnp.asarray(self.action_noise, jnp.float32)
+        progress = jnp.minimum(iteration / self.anneal_iterations, 1.0)
+        return self.action_noise * (1.0 - (1.0 - self.final_noise_fraction) * progress)
+
+    def _collect(self, params: Params, key: jax.Array, iteration: jax.Array | int = 0):
+        noise = self.noise_scale(jnp.asarray(iteration, jnp.float32))
+
         def act(obs, goal, key):
-            return self.policy.explore(params, obs, goal, key, self.epsilon, self.action_noise)
+            return self.policy.explore(params, obs, goal, key, self.epsilon, noise)
 
         return rollout(self.env, act, self.policy.to_env_action, key, self.num_envs)
 
@@ -82,7 +93,7 @@ class Learner:
     def iteration_step(self, state: LearnerState) -> tuple[LearnerState, dict[str, jax.Array]]:
         """Collect, insert, then `updates_per_iteration` relabelled Adam steps."""
         key, collect_key, update_key = jax.random.split(state.key, 3)
-        episodes, success = self._collect(state.params, collect_key)
+        episodes, success = self._collect(state.params, collect_key, state.iteration)
         buffer = replay.add_episodes(state.buffer, episodes)
 
         def one_update(carry, key):
@@ -121,12 +132,19 @@ def make_learner(
     config: ml_collections.ConfigDict, env: GoalEnv, num_devices: int, axis_name: str | None
 ) -> Learner:
     """The learner for one device's share of a validated config."""
-    optimizer = optax.adam(config.learning_rate)
+    learning_rate = config.learning_rate
+    if config.anneal_iterations > 0:
+        learning_rate = optax.linear_schedule(
+            config.learning_rate,
+            config.learning_rate * config.final_lr_fraction,
+            config.anneal_iterations * config.updates_per_iteration,
+        )
+    optimizer = optax.adam(learning_rate)
     if config.max_grad_norm > 0:
         optimizer = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), optimizer)
     return Learner(
         env=env,
-        policy=Policy(env, tuple(config.hidden_sizes), config.policy_std),
+        policy=Policy(env, tuple(config.hidden_sizes), config.policy_std, config.learn_std),
         optimizer=optimizer,
         num_envs=config.num_envs // num_devices,
         batch_size=config.batch_size // num_devices,
@@ -135,5 +153,7 @@ def make_learner(
         hindsight=config.hindsight,
         epsilon=config.epsilon,
         action_noise=config.action_noise,
+        anneal_iterations=config.anneal_iterations,
+        final_noise_fraction=config.final_noise_fraction,
         axis_name=axis_name,
     )

@@ -42,14 +42,15 @@ class _GaussianNet(nn.Module):
     hidden_sizes: Sequence[int]
     action_size: int
     initial_std: float
+    learn_std: bool
 
     @nn.compact
     def __call__(self, obs: jax.Array, goal: jax.Array) -> tuple[jax.Array, jax.Array]:
         x = _Torso(self.hidden_sizes)(jnp.concatenate([obs, goal], axis=-1))
         mean = jnp.tanh(nn.Dense(self.action_size)(x))
-        log_std = self.param(
-            "log_std", nn.initializers.constant(math.log(self.initial_std)), (self.action_size,)
-        )
+        log_std = jnp.full((self.action_size,), math.log(self.initial_std))
+        if self.learn_std:
+            log_std = self.param("log_std", nn.initializers.constant(log_std[0]), log_std.shape)
         return mean, jnp.broadcast_to(log_std, mean.shape)  # [..., A] each
 
 
@@ -60,6 +61,7 @@ class Policy:
     env: GoalEnv
     hidden_sizes: tuple[int, ...]
     initial_std: float = 0.3
+    learn_std: bool = True
 
     @property
     def discrete(self) -> bool:
@@ -70,7 +72,7 @@ class Policy:
         space = self.env.action_space
         if isinstance(space, Discrete):
             return _CategoricalNet(self.hidden_sizes, space.num_actions)
-        return _GaussianNet(self.hidden_sizes, space.size, self.initial_std)
+        return _GaussianNet(self.hidden_sizes, space.size, self.initial_std, self.learn_std)
 
     def init(self, key: jax.Array) -> Params:
         obs = jnp.zeros((self.env.obs_size,), jnp.float32)

@@ -1,0 +1,162 @@
+"""Throughput and compile time.
+
+    python experiments/benchmark.py --out=experiments/results/benchmark [--envs=bitflip,navigation]
+
+1. Env steps/s with uniform random actions, `lax.scan` over `vmap(env.step)` through `envs.make`,
+   at several batch sizes, beside a bare hand-written scan of the same XOR update (bit-flip).
+2. End-to-end training env steps/s (collect + insert + relabel + Adam, one jitted chunk), and
+   the compile time of the first chunk.
+Writes env_throughput.csv and training.csv to --out and prints both tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+
+import jax
+import jax.numpy as jnp
+from absl import app, flags
+
+import envs
+import hemjax as hem
+from hemjax.train import Trainer
+
+_OUT = flags.DEFINE_string("out", "experiments/results/benchmark", "Output directory.")
+_ENVS = flags.DEFINE_list("envs", ["bitflip", "navigation"], "Envs to benchmark.")
+_BATCHES = flags.DEFINE_list("batches", ["1024", "4096", "16384", "65536"], "Parallel envs.")
+_STEPS = flags.DEFINE_integer("steps", 50, "Steps per timed scan.")
+_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (the best is kept).")
+_TRAIN_ITERATIONS = flags.DEFINE_integer("train_iterations", 20, "Iterations per timed chunk.")
+
+ENV_KWARGS = {"bitflip": {"num_bits": 50}, "navigation": {"dim": 40}}
+
+
+def _time(fn, *args) -> tuple[float, float]:
+    """(compile + first run seconds, best of repeats seconds)."""
+    start = time.perf_counter()
+    jax.block_until_ready(fn(*args))
+    first = time.perf_counter() - start
+    best = float("inf")
+    for _ in range(_REPEATS.value):
+        start = time.perf_counter()
+        jax.block_until_ready(fn(*args))
+        best = min(best, time.perf_counter() - start)
+    return first, best
+
+
+def env_rollout_fn(env: envs.GoalEnv, batch: int):
+    """jit(key -> final states) stepping `batch` envs for --steps random actions."""
+
+    @jax.jit
+    def rollout(key):
+        state = jax.vmap(env.reset)(jax.random.split(key, batch))
+
+        def step(state, key):
+            return jax.vmap(env.step)(state, random_actions(env.action_space, key, batch)), None
+
+        return jax.lax.scan(step, state, jax.random.split(key, _STEPS.value))[0].obs
+
+    return rollout
+
+
+def random_actions(space: envs.Discrete | envs.Box, key: jax.Array, batch: int) -> jax.Array:
+    """[batch] or [batch, A] uniform actions drawn in one call (as the bare loop draws them)."""
+    if isinstance(space, envs.Discrete):
+        return jax.random.randint(key, (batch,), 0, space.num_actions, jnp.int32)
+    return jax.random.uniform(key, (batch, space.size), jnp.float32, space.low, space.high)
+
+
+def bare_xor_fn(num_bits: int, batch: int):
+    """The same bit-flip dynamics written by hand: one XOR per step, no env abstraction."""
+
+    @jax.jit
+    def rollout(key):
+        bits = jax.random.bernoulli(key, 0.5, (batch, num_bits)).astype(jnp.float32)
+        goal = jax.random.bernoulli(jax.random.fold_in(key, 1), 0.5, (batch, num_bits))
+
+        def step(carry, key):
+            bits, reward = carry
+            action = jax.random.randint(key, (batch,), 0, num_bits, jnp.int32)
+            bits = jnp.abs(bits - jax.nn.one_hot(action, num_bits))
+            return (bits, jnp.all(bits == goal, axis=-1).astype(jnp.float32)), None
+
+        init = (bits, jnp.zeros((batch,)))
+        return jax.lax.scan(step, init, jax.random.split(key, _STEPS.value))[0][0]
+
+    return rollout
+
+
+def env_throughput() -> list[dict]:
+    rows = []
+    key = jax.random.PRNGKey(0)
+    for name in _ENVS.value:
+        env = envs.make(name, **ENV_KWARGS.get(name, {}))
+        for batch in map(int, _BATCHES.value):
+            variants = [("envs.make", env_rollout_fn(env, batch))]
+            if name == "bitflip":
+                variants.append(("bare lax.scan XOR", bare_xor_fn(env.num_bits, batch)))
+            for variant, fn in variants:
+                first, best = _time(fn, key)
+                rows.append(
+                    {
+                        "env": name,
+                        "variant": variant,
+                        "num_envs": batch,
+                        "steps_per_s": round(batch * _STEPS.value / best),
+                        "compile_s": round(first - best, 2),
+                    }
+                )
+                print(rows[-1], flush=True)
+    return rows
+
+
+def training_throughput() -> list[dict]:
+    rows = []
+    for name in _ENVS.value:
+        config = hem.default_config(name, **ENV_KWARGS.get(name, {}))
+        config.eval_every = _TRAIN_ITERATIONS.value
+        trainer = Trainer(config)
+        state = trainer.initial_state()
+        start = time.perf_counter()
+        state, metrics, _ = trainer.chunk(state)
+        jax.block_until_ready(metrics)
+        first = time.perf_counter() - start
+        start = time.perf_counter()
+        state, metrics, _ = trainer.chunk(state)
+        jax.block_until_ready(metrics)
+        seconds = time.perf_counter() - start
+        steps = trainer.plan.steps_per_iteration * trainer.plan.chunk
+        rows.append(
+            {
+                "env": name,
+                "num_envs": config.num_envs,
+                "batch_size": config.batch_size,
+                "updates_per_iteration": config.updates_per_iteration,
+                "train_env_steps_per_s": round(steps / seconds),
+                "iterations_per_s": round(trainer.plan.chunk / seconds, 1),
+                "first_chunk_compile_s": round(first - seconds, 2),
+            }
+        )
+        print(rows[-1], flush=True)
+    return rows
+
+
+def _write(path: str, rows: list[dict]) -> None:
+    with open(path, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def main(argv):
+    del argv
+    os.makedirs(_OUT.value, exist_ok=True)
+    print(f"backend: {jax.default_backend()}, devices: {jax.devices()}")
+    _write(os.path.join(_OUT.value, "env_throughput.csv"), env_throughput())
+    _write(os.path.join(_OUT.value, "training.csv"), training_throughput())
+
+
+if __name__ == "__main__":
+    app.run(main)
