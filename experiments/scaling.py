@@ -1,0 +1,77 @@
+"""Data-parallel scaling over forced CPU devices (correctness and overhead; on one 2-core host
+the devices share the cores, so no speed-up is expected).
+
+    python experiments/scaling.py --out=experiments/results/scaling [--devices=1,2,4]
+
+For each device count, a child process with XLA_FLAGS=--xla_force_host_platform_device_count=D
+times bit-flip K=50 training chunks (default config: global N=64, B=512) and its final success.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+
+from absl import app, flags
+
+_OUT = flags.DEFINE_string("out", "experiments/results/scaling", "Output directory.")
+_DEVICES = flags.DEFINE_list("devices", ["1", "2", "4"], "Device counts.")
+_CHILD = flags.DEFINE_boolean("child", False, "Internal: run one measurement.")
+
+
+def measure() -> dict:
+    import jax
+
+    import hemjax as hem
+    from hemjax.train import Trainer
+
+    config = hem.default_config("bitflip", progress_bar=False)
+    start = time.perf_counter()
+    state = hem.run(config)
+    total = time.perf_counter() - start
+    trainer = Trainer(config)
+    learner_state, metrics, _ = trainer.chunk(state.learner_state)  # compile
+    jax.block_until_ready(metrics)
+    start = time.perf_counter()
+    learner_state, metrics, _ = trainer.chunk(learner_state)
+    jax.block_until_ready(metrics)
+    chunk = time.perf_counter() - start
+    return {
+        "devices": jax.device_count(),
+        "run_s_with_compile": round(total, 1),
+        "chunk_s": round(chunk, 2),
+        "env_steps_per_s": round(trainer.plan.steps_per_iteration * trainer.plan.chunk / chunk),
+        "final_success": state.history[-1]["eval_success"],
+    }
+
+
+def main(argv):
+    del argv
+    if _CHILD.value:
+        print(json.dumps(measure()))
+        return
+    rows = []
+    for devices in map(int, _DEVICES.value):
+        env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
+        out = subprocess.run(
+            [sys.executable, __file__, "--child"],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+        print(rows[-1], flush=True)
+    os.makedirs(_OUT.value, exist_ok=True)
+    with open(os.path.join(_OUT.value, "scaling.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    app.run(main)
