@@ -125,22 +125,24 @@ def test_observation_layout(harness):
 def test_zero_action_keeps_arm_still(harness):
     zeros = jnp.zeros((harness.env.max_steps, NUM_ENVS, 2))
     first, states = harness.episode(jax.random.key(6), zeros, 0.0)
-    # Only the start velocity (|qdot| <= 0.005 rad/s) moves the arm, and damping 40 on
-    # armature 1 stops it within ~0.005 / 40 rad.
+    # Only the start velocity (|qdot| <= 0.005 rad/s) moves the arm, and damping 10 on
+    # armature 1 stops it within ~0.005 / 10 rad.
     still = jnp.broadcast_to(first.physics.qpos, states.physics.qpos.shape)
-    np.testing.assert_allclose(states.physics.qpos, still, atol=2e-4)
+    np.testing.assert_allclose(states.physics.qpos, still, atol=6e-4)
     np.testing.assert_allclose(states.physics.qvel[-1], 0.0, atol=1e-6)
     np.testing.assert_allclose(states.obs[-1, :, 8:10], 0.0, atol=1e-6)
 
 
 def test_torques_turn_the_joints_the_right_way(harness):
     push = jnp.zeros((harness.env.max_steps, NUM_ENVS, 2)).at[:5, :, 0].set(1.0)
-    push = push.at[:5, :, 1].set(-1.0)
+    push = push.at[:, :, 1].set(-1.0)
     first, states = harness.episode(jax.random.key(7), push, 0.0)
     moved = states.physics.qpos[4] - first.physics.qpos
     assert jnp.all(moved[:, 0] > 0.05) and jnp.all(moved[:, 1] < -0.05)
-    # The elbow stays (softly) inside its +-3 rad limit under a sustained torque.
-    assert jnp.all(jnp.abs(states.physics.qpos[:, :, 1]) < 3.1)
+    # A sustained elbow torque drives the elbow onto its -3 rad limit, which holds (softly).
+    elbow = states.physics.qpos[:, :, 1]
+    print(f"\nreacher: elbow under sustained torque ends at {float(elbow[-1].mean()):.3f} rad")
+    assert jnp.all(elbow[-1] < -2.9) and jnp.all(elbow > -3.1)
 
 
 def test_success_boundary_and_reward():
