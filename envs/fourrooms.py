@@ -47,6 +47,7 @@ class FourRooms(GoalEnv):
         if not 0.0 <= slip <= 1.0:
             raise ValueError(f"slip must be in [0, 1], got {slip}")
         self.slip = slip
+        self.stochastic = slip > 0
         self.free = jnp.asarray(np.array([[c == "." for c in row] for row in LAYOUT]))
         self.free_cells = jnp.asarray(np.argwhere(np.array(self.free)).astype(np.int32))
         self.obs_size = 2 * SIZE

@@ -32,6 +32,8 @@ class PointMass(GoalEnv):
     Starts and goals are uniform over free space; the goal is never already reached at reset.
     """
 
+    stochastic = False
+
     def __init__(
         self,
         max_steps: int = 50,
