@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
-from absl import app, flags
+from absl import app, flags, logging
 from ml_collections import config_flags
 
 _CONFIG = config_flags.DEFINE_config_file("config", None, "Config file (experiments/configs/*.py).")
@@ -30,6 +30,7 @@ flags.mark_flags_as_required(["config"])
 
 def main(argv: list[str]) -> None:
     del argv
+    logging.set_verbosity(logging.WARNING)  # keep Orbax's and JAX's info lines off the console
     import jax
 
     import hemjax as hem

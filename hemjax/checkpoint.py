@@ -8,6 +8,7 @@ directory, since each holds its own devices' buffer shards.
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import logging
 import os
@@ -33,7 +34,11 @@ def checkpoint_dir(workdir: str) -> str:
 
 
 class Checkpointer:
-    """Saves (step, state, metadata) in the background and restores the newest valid step."""
+    """Saves (step, state, metadata) in the background and restores the newest valid step.
+
+    A save blocks training only while the state is copied to the host; a worker thread then
+    writes it (one save at a time, each finished before the next starts).
+    """
 
     def __init__(self, workdir: str, keep: int):
         directory = checkpoint_dir(workdir)
@@ -43,17 +48,23 @@ class Checkpointer:
             options=ocp.CheckpointManagerOptions(
                 create=False,
                 max_to_keep=keep,
-                enable_async_checkpointing=True,
+                enable_async_checkpointing=False,  # the worker thread makes saves async
                 cleanup_tmp_directories=True,
                 # every process writes its own directory; saves still run in step together
                 multiprocessing_options=ocp.options.MultiprocessingOptions(primary_host=None),
             ),
         )
+        self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+        self._pending: concurrent.futures.Future | None = None
 
     def save(self, step: int, state: Any, metadata: dict[str, Any]) -> None:
         """Starts writing `state` (a pytree, copied to the host now) under `step`."""
-        host_state = jax.device_get(state)
-        self._manager.save(
+        # A real copy: on CPU device_get can alias device buffers that the next, donating
+        # training call overwrites while the worker is still writing.
+        host_state = jax.tree.map(lambda x: np.array(x, copy=True), state)
+        self.wait()
+        self._pending = self._worker.submit(
+            self._manager.save,
             step,
             args=ocp.args.Composite(
                 state=ocp.args.StandardSave(host_state), meta=ocp.args.JsonSave(metadata)
@@ -68,6 +79,7 @@ class Checkpointer:
         `make_template(metadata)` returns a host pytree shaped like the state (and may raise
         ConfigError, which propagates). Unreadable checkpoints are skipped with a warning naming
         them."""
+        self.wait()
         for step in sorted(self._manager.all_steps(), reverse=True):
             try:
                 meta = self._manager.restore(
@@ -91,10 +103,14 @@ class Checkpointer:
         return None
 
     def wait(self) -> None:
-        """Blocks until every started save is on disk."""
-        self._manager.wait_until_finished()
+        """Blocks until every started save is on disk; re-raises a failed save's error."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
 
     def close(self) -> None:
+        self.wait()
+        self._worker.shutdown()
         self._manager.close()
 
 
