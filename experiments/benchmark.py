@@ -24,8 +24,12 @@ import hemjax as hem
 from hemjax.train import Trainer
 
 _OUT = flags.DEFINE_string("out", "experiments/results/benchmark", "Output directory.")
-_ENVS = flags.DEFINE_list("envs", ["bitflip", "navigation"], "Envs to benchmark.")
-_BATCHES = flags.DEFINE_list("batches", ["1024", "4096", "16384", "65536"], "Parallel envs.")
+_ENVS = flags.DEFINE_list("envs", envs.names(), "Envs to benchmark.")
+_BATCHES = flags.DEFINE_list(
+    "batches", ["1024", "4096", "16384", "65536"], "Parallel pure-JAX envs."
+)
+_MJX_BATCHES = flags.DEFINE_list("mjx_batches", ["64", "256", "1024", "4096"], "Parallel MJX envs.")
+_TRAIN_ENVS = flags.DEFINE_list("train_envs", ["bitflip", "navigation"], "Envs to time training.")
 _STEPS = flags.DEFINE_integer("steps", 50, "Steps per timed scan.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (the best is kept).")
 _TRAIN_ITERATIONS = flags.DEFINE_integer("train_iterations", 20, "Iterations per timed chunk.")
@@ -93,7 +97,8 @@ def env_throughput() -> list[dict]:
     key = jax.random.PRNGKey(0)
     for name in _ENVS.value:
         env = envs.make(name, **ENV_KWARGS.get(name, {}))
-        for batch in map(int, _BATCHES.value):
+        mjx = type(env).__module__.startswith("envs.mjx")
+        for batch in map(int, _MJX_BATCHES.value if mjx else _BATCHES.value):
             variants = [("envs.make", env_rollout_fn(env, batch))]
             if name == "bitflip":
                 variants.append(("bare lax.scan XOR", bare_xor_fn(env.num_bits, batch)))
@@ -114,7 +119,7 @@ def env_throughput() -> list[dict]:
 
 def training_throughput() -> list[dict]:
     rows = []
-    for name in _ENVS.value:
+    for name in _TRAIN_ENVS.value:
         config = hem.default_config(name, **ENV_KWARGS.get(name, {}))
         config.eval_every = _TRAIN_ITERATIONS.value
         trainer = Trainer(config)
