@@ -129,6 +129,7 @@ class FetchEnv(GoalEnv):
     """
 
     task: FetchTask
+    stochastic = False  # deterministic dynamics: no per-step key
 
     def __init__(self, max_steps: int = 50):
         task = self.task
