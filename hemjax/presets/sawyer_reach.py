@@ -1,11 +1,14 @@
-"""Sawyer reach defaults, measured on a 2-core CPU (see BUILD_NOTES.md, "Sawyer reach").
+"""Sawyer reach defaults, tuned on a 2-core CPU (see BUILD_NOTES.md, "Sawyer reach").
 
-The library defaults already learn this task: greedy success 0.99 after 160k env steps and 1.0
-from 240k on. The preset only trims the budget to 320k env steps (100 iterations of 64
-episodes) with an evaluation every 25 iterations.
+As for the reacher, Adam steps are the bottleneck: with the library default (4 steps of 256
+per iteration) greedy success after 320k env steps was 0.96 / 1.0 / 1.0 on seeds 0-2, with
+seed 0 still at 0.31 after 240k; 32 steps of 512 at lr 3e-4 reach 1.0 on all three by 160k.
 """
 
 OVERRIDES = {
-    "total_env_steps": 320_000,
+    "learning_rate": 3e-4,
+    "batch_size": 512,
+    "updates_per_iteration": 32,
+    "total_env_steps": 320_000,  # 100 iterations of 64 episodes x 50 steps
     "eval_every": 25,
 }
