@@ -35,7 +35,8 @@ class Reacher(GoalEnv):
 
     Departure from gym: joint damping 10 instead of 1 (reacher.xml). With gym's damping the
     arm coasts (velocity time constant 1 s, 50 env steps) and hEM stalled near 0.13 greedy
-    success; with 10 (time constant 0.1 s, top speed 20 rad/s) it passes 0.95. Frame skip 2
+    success after 2M env steps; with 40 the arm is too slow for goals behind it (~0.78); with
+    8-15 (time constant ~0.1 s, top speed ~20 rad/s at 10) it passes 0.95. Frame skip 2
     and the 0.01 s timestep are gym's (Euler here; gym uses RK4): one env step is 0.02 s,
     short enough to stop on the ~0.012 m success disk, long enough to reach any goal in T.
     """
