@@ -1,0 +1,10 @@
+"""hEM on fetch_pick_and_place (gym Fetch on the lean MJX model): the starting-point preset of
+hemjax/presets/fetch_pick_and_place.py, unchanged (not tuned to convergence; see BUILD_NOTES.md)."""
+
+import ml_collections
+
+import hemjax as hem
+
+
+def get_config() -> ml_collections.ConfigDict:
+    return hem.default_config("fetch_pick_and_place")
