@@ -10,13 +10,13 @@ evaluation of every run), final.png and curves.png (bit-flip K=50 and navigation
 from __future__ import annotations
 
 import os
-import time
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from absl import app, flags  # noqa: E402
+from sweep import train_seeds  # noqa: E402
 
 import hemjax as hem  # noqa: E402
 from hemjax.logger import plot_success, write_csv  # noqa: E402
@@ -35,33 +35,7 @@ def train(env_name: str, size: int) -> tuple[dict, list[dict]]:
     config = hem.default_config(env_name, **{kwarg: size}, num_seeds=_SEEDS.value)
     if (env_name, size) in BUDGET:
         config.total_env_steps = BUDGET[(env_name, size)]
-    start = time.perf_counter()
-    state = hem.run(config)
-    seconds = time.perf_counter() - start
-    final = hem.evaluate(state, num_episodes=1000)
-    row = {
-        "env": env_name,
-        "K": size,
-        "seeds": _SEEDS.value,
-        "env_steps_per_seed": state.history[-1]["env_steps"],
-        "success_mean": round(final["success_rate"], 4),
-        "success_std": round(final["success_rate_std"], 4),
-        "wall_s": round(seconds, 1),
-    }
-    print(row, flush=True)
-    curve = [
-        {
-            "env": env_name,
-            "K": size,
-            **{
-                k: v
-                for k, v in r.items()
-                if k in ("iteration", "env_steps", "eval_success", "eval_success_std", "wall_time")
-            },
-        }
-        for r in state.history
-    ]
-    return row, curve
+    return train_seeds(config, {"env": env_name, "K": size})
 
 
 def main(argv):

@@ -54,14 +54,9 @@ def write_csv(path: str, rows: list[dict[str, Any]]) -> None:
         writer.writerows(rows)
 
 
-def plot_success(curves: list[tuple[str, list[dict[str, Any]]]], path: str, title: str) -> None:
-    """Mean +- std greedy success against env steps, one line per (label, history)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 3.5))
+def draw_success(ax: Any, curves: list[tuple[str, list[dict[str, Any]]]], title: str) -> None:
+    """Draws mean +- std greedy success against env steps on a matplotlib axis, one line per
+    (label, history)."""
     for label, history in curves:
         steps = [r["env_steps"] for r in history]
         mean = [r["eval_success"] for r in history]
@@ -74,11 +69,23 @@ def plot_success(curves: list[tuple[str, list[dict[str, Any]]]], path: str, titl
             alpha=0.25,
         )
     ax.set_xlabel("env steps (per seed)")
+    ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
     ax.set_ylabel("greedy success on fresh goals")
     ax.set_ylim(-0.02, 1.02)
     ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right")
+
+
+def plot_success(curves: list[tuple[str, list[dict[str, Any]]]], path: str, title: str) -> None:
+    """Saves draw_success's figure to `path` (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    draw_success(ax, curves, title)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -2,7 +2,8 @@
 sampling, determinism, trace counts, and scripted policies that solve each task.
 
 The default run compiles two batched episode runners (reach, pick-and-place) plus the resets;
-push and slide rollouts (and the 256-goal success rates) are marked slow.
+push and slide compile at 8 envs for their C-simulator checks; the 256-goal success rates
+are marked slow.
 """
 
 from __future__ import annotations
@@ -200,16 +201,23 @@ def pick():
     return make_harness("fetch_pick_and_place")
 
 
-def replay_in_c(env: FetchEnv, episode: Episode, i: int) -> np.ndarray:
+def replay_in_c(env: FetchEnv, episode: Episode, i: int, resync: bool = False) -> np.ndarray:
     """qpos [T, nq] of env i's episode replayed with mujoco.mj_step (float64), applying the
-    env's control law (grip target = clip(q + 0.05 a), finger target = clip(q + a[3]))."""
+    env's control law (grip target = clip(q + 0.05 a), finger target = clip(q + a[3])).
+
+    resync: start every env step from MJX's state of the step before, so each row is one
+    step's prediction (for contact-rich episodes, where open-loop replays drift apart).
+    """
     model = env.mj_model
     data = mujoco.MjData(model)
     data.qpos[:] = episode.first_qpos[i]
     low, high = np.asarray(env.workspace_low), np.asarray(env.workspace_high)
     grip, fingers = env.grip_qpos, getattr(env, "finger_qpos", None)
     qpos = []
-    for action in episode.action[:, i].astype(np.float64):
+    for t, action in enumerate(episode.action[:, i].astype(np.float64)):
+        if resync and t > 0:
+            data.qpos[:] = episode.qpos[t - 1, i]
+            data.qvel[:] = episode.qvel[t - 1, i]
         ctrl = np.clip(data.qpos[grip] + ACTION_SCALE * action[:3], low, high)
         if fingers is not None:
             ctrl = np.concatenate([ctrl, np.clip(data.qpos[fingers] + action[3], 0.0, 0.05)])
@@ -429,16 +437,22 @@ def test_scripted_policies_solve_fresh_goals(name):
     assert harness.traces == 1
 
 
-@pytest.mark.slow
-def test_slide_matches_mujoco_c_simulator():
-    """Low friction, no grasp: the escorted puck agrees to 1 cm (contact points differ)."""
-    harness = make_harness("fetch_slide", num_envs=4)
+@pytest.mark.parametrize("name, atol", [("fetch_push", 1e-2), ("fetch_slide", 1e-3)])
+def test_push_and_slide_match_mujoco_c_simulator(name, atol):
+    """The scripted push / escorted slide, each env step replayed in C from MJX's state before
+    it: gripper and object agree to `atol` at every step. Open-loop replays drift apart: the
+    gripper hits the box at up to 1 m/s and sometimes tips it over, and box contacts differ
+    slightly between MJX and C (up to 19 cm apart by the end of a push episode). The scripted
+    policy also solves most of these fresh goals."""
+    harness = make_harness(name, num_envs=8)
     episode = harness.run(jax.random.key(12))
     env = harness.env
     object_xyz = slice(env.object_qpos.start, env.object_qpos.start + 3)
-    for i in range(4):
-        expected = replay_in_c(env, episode, i)
-        np.testing.assert_allclose(episode.qpos[:, i, :3], expected[:, :3], atol=1e-3)
+    for i in range(8):
+        expected = replay_in_c(env, episode, i, resync=True)
+        np.testing.assert_allclose(episode.qpos[:, i, :3], expected[:, :3], atol=atol)
         np.testing.assert_allclose(
-            episode.qpos[:, i, object_xyz], expected[:, object_xyz], atol=1e-2
+            episode.qpos[:, i, object_xyz], expected[:, object_xyz], atol=atol
         )
+    assert np.abs(episode.qpos[-1, :, object_xyz] - episode.first_qpos[:, object_xyz]).max() > 0.05
+    assert success_rate(episode) >= 0.75
