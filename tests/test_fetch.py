@@ -8,14 +8,12 @@ are marked slow.
 
 from __future__ import annotations
 
-import time
-from typing import NamedTuple
-
 import jax
 import jax.numpy as jnp
 import mujoco
 import numpy as np
 import pytest
+from episode_runner import Episode, EpisodeRunner, compiled_runner
 
 import envs
 from envs.mjx.fetch import (
@@ -126,79 +124,19 @@ SCRIPTS = {
 # ------------------------------------------------------------------ batched episode runner
 
 
-class Episode(NamedTuple):
-    """One batched episode: leaves [T, N, ...] (first: the reset states, [N, ...])."""
-
-    first_qpos: jax.Array
-    first_goal: jax.Array
-    action: jax.Array
-    qpos: jax.Array
-    qvel: jax.Array
-    obs: jax.Array
-    achieved_goal: jax.Array
-    desired_goal: jax.Array
-    reward: jax.Array
-    success: jax.Array
-    done: jax.Array
-    t: jax.Array
-
-
-class Harness:
-    """A jitted batched episode runner, compiled once per env for the tests of this module.
-
-    Actions are `open_loop[t] + scripted * script(obs, goal)`, clipped to [-1, 1]; `goals`
-    (when given, [N, 3]) replace the sampled goals after reset.
-    """
-
-    def __init__(self, name: str, num_envs: int = NUM_ENVS):
-        self.name = name
-        self.env: FetchEnv = envs.make(name)
-        self.num_envs = num_envs
-        self.traces = 0
-        script = SCRIPTS[name]
-
-        def episode(key, open_loop, scripted, goals):
-            self.traces += 1
-            state = jax.vmap(self.env.reset)(jax.random.split(key, num_envs))
-            state = state.replace(
-                desired_goal=jnp.where(jnp.isnan(goals), state.desired_goal, goals)
-            )
-
-            def body(s, a):
-                a = jnp.clip(a + scripted * jax.vmap(script)(s.obs, s.desired_goal), -1.0, 1.0)
-                s = jax.vmap(self.env.step)(s, a)
-                record = (a, s.physics.qpos, s.physics.qvel, s.obs, s.achieved_goal, s.desired_goal)
-                return s, record + (s.reward, s.success, s.done, s.t)
-
-            _, records = jax.lax.scan(body, state, open_loop)
-            return Episode(state.physics.qpos, state.desired_goal, *records)
-
-        self._episode = jax.jit(episode)
-
-    def run(self, key, open_loop=None, scripted: bool = True, goals=None) -> Episode:
-        shape = (self.env.max_steps, self.num_envs, 4)
-        open_loop = jnp.zeros(shape, jnp.float32) if open_loop is None else open_loop
-        goals = jnp.full((self.num_envs, 3), jnp.nan, jnp.float32) if goals is None else goals
-        episode = self._episode(key, jnp.broadcast_to(open_loop, shape), float(scripted), goals)
-        return jax.tree.map(np.asarray, episode)
-
-
-def make_harness(name: str, num_envs: int = NUM_ENVS) -> Harness:
-    harness = Harness(name, num_envs)
-    start = time.perf_counter()
-    harness.run(jax.random.key(0))
-    print(f"\n{name}: batched episode compile + first run {time.perf_counter() - start:.1f} s")
-    return harness
+def make_runner(name: str, num_envs: int = NUM_ENVS) -> EpisodeRunner:
+    script = SCRIPTS[name]
+    return compiled_runner(name, num_envs, lambda env, s: script(s.obs, s.desired_goal))
 
 
 @pytest.fixture(scope="module")
 def reach():
-    return make_harness("fetch_reach")
+    return make_runner("fetch_reach")
 
 
 @pytest.fixture(scope="module")
 def pick():
-    return make_harness("fetch_pick_and_place")
+    return make_runner("fetch_pick_and_place")
 
 
 def replay_in_c(env: FetchEnv, episode: Episode, i: int, resync: bool = False) -> np.ndarray:
@@ -210,14 +148,14 @@ def replay_in_c(env: FetchEnv, episode: Episode, i: int, resync: bool = False) -
     """
     model = env.mj_model
     data = mujoco.MjData(model)
-    data.qpos[:] = episode.first_qpos[i]
+    data.qpos[:] = episode.first.physics.qpos[i]
     low, high = np.asarray(env.workspace_low), np.asarray(env.workspace_high)
     grip, fingers = env.grip_qpos, getattr(env, "finger_qpos", None)
     qpos = []
     for t, action in enumerate(episode.action[:, i].astype(np.float64)):
         if resync and t > 0:
-            data.qpos[:] = episode.qpos[t - 1, i]
-            data.qvel[:] = episode.qvel[t - 1, i]
+            data.qpos[:] = episode.states.physics.qpos[t - 1, i]
+            data.qvel[:] = episode.states.physics.qvel[t - 1, i]
         ctrl = np.clip(data.qpos[grip] + ACTION_SCALE * action[:3], low, high)
         if fingers is not None:
             ctrl = np.concatenate([ctrl, np.clip(data.qpos[fingers] + action[3], 0.0, 0.05)])
@@ -228,7 +166,7 @@ def replay_in_c(env: FetchEnv, episode: Episode, i: int, resync: bool = False) -
 
 
 def success_rate(episode: Episode) -> float:
-    return float(episode.success.any(axis=0).mean())
+    return float(episode.states.success.any(axis=0).mean())
 
 
 # ------------------------------------------------------------------ sizes and resets
@@ -307,36 +245,38 @@ def test_rotation_helpers_match_mujoco():
 
 def test_reach_matches_mujoco_c_simulator(reach):
     actions = jax.random.uniform(jax.random.key(1), (50, NUM_ENVS, 4), jnp.float32, -1.0, 1.0)
-    episode = reach.run(jax.random.key(2), actions, scripted=False)
+    episode = reach.run(jax.random.key(2), actions)
     for i in range(4):
         expected = replay_in_c(reach.env, episode, i)
-        np.testing.assert_allclose(episode.qpos[:, i], expected, atol=2e-5)
+        np.testing.assert_allclose(episode.states.physics.qpos[:, i], expected, atol=2e-5)
 
 
 def test_reach_moves_along_the_commanded_axis_and_ignores_the_finger_command(reach):
     push_x = jnp.zeros((50, NUM_ENVS, 4)).at[:, :, 0].set(1.0).at[:, ::2, 3].set(-1.0)
-    episode = reach.run(jax.random.key(3), push_x, scripted=False)
-    grip = episode.obs[..., :3]
+    episode = reach.run(jax.random.key(3), push_x)
+    grip = episode.states.obs[..., :3]
     steps = np.diff(grip[:5, 0, 0])  # the workspace edge (x = 1.55) is 5 steps away
     assert np.all((steps > 0.03) & (steps <= ACTION_SCALE))  # 3-5 cm per step at full speed
-    start_yz = np.broadcast_to(episode.first_qpos[:, 1:3], grip[..., 1:].shape)
+    start_yz = np.broadcast_to(episode.first.physics.qpos[:, 1:3], grip[..., 1:].shape)
     np.testing.assert_allclose(grip[..., 1:], start_yz, atol=1e-5)
     assert grip[-1, 0, 0] == pytest.approx(reach.env.task.workspace_high[0], abs=2e-3)
-    np.testing.assert_array_equal(episode.obs[:, 0], episode.obs[:, 1])  # a[3] does nothing
-    assert np.all(episode.obs[..., 3:5] == 0.0) and np.all(episode.obs[..., 8:] == 0.0)
+    obs = episode.states.obs
+    np.testing.assert_array_equal(obs[:, 0], obs[:, 1])  # a[3] does nothing
+    assert np.all(obs[..., 3:5] == 0.0) and np.all(obs[..., 8:] == 0.0)
     # Velocity entries: the grip velocity times the 0.04 s env step.
-    np.testing.assert_allclose(episode.obs[..., 5:8], episode.qvel * ENV_DT, atol=1e-6)
+    np.testing.assert_allclose(obs[..., 5:8], episode.states.physics.qvel * ENV_DT, atol=1e-6)
 
 
 def test_reach_goal_reached_and_episode_ends(reach):
-    episode = reach.run(jax.random.key(4))
+    episode = reach.run(jax.random.key(4), scripted=True)
     assert success_rate(episode) == 1.0  # every goal is reachable
-    first = np.argmax(episode.success, axis=0)
-    assert np.all(episode.done[first, np.arange(NUM_ENVS)])
+    first = np.argmax(episode.states.success, axis=0)
+    assert np.all(episode.states.done[first, np.arange(NUM_ENVS)])
     assert np.all(first < 10)  # at most 0.26 m away: a handful of steps
     # No success ever when standing still beyond the threshold: done only at T.
     far = np.asarray(reach.env.initial_grip) + np.array([0.0, 0.0, 0.1])
-    still = reach.run(jax.random.key(4), scripted=False, goals=jnp.tile(far, (NUM_ENVS, 1)))
+    still = reach.run(jax.random.key(4), goals=jnp.tile(far, (NUM_ENVS, 1)))
+    still = still.states
     assert not still.success.any() and not still.done[:-1].any() and still.done[-1].all()
     assert np.all(still.t[-1] == 50)
 
@@ -347,19 +287,19 @@ def test_success_threshold_and_compute_reward(reach):
     direction = jnp.array([0.6, 0.0, 0.8])
     achieved = jnp.stack([goal + 0.0499 * direction, goal + 0.0501 * direction, goal])
     np.testing.assert_array_equal(env.compute_reward(achieved, jnp.stack([goal] * 3)), [1, 0, 1])
-    episode = reach.run(jax.random.key(5))
-    recomputed = env.compute_reward(episode.achieved_goal, episode.desired_goal)
-    np.testing.assert_array_equal(recomputed, episode.reward)
-    np.testing.assert_array_equal(episode.success, episode.reward > 0)
+    episode = reach.run(jax.random.key(5), scripted=True)
+    recomputed = env.compute_reward(episode.states.achieved_goal, episode.states.desired_goal)
+    np.testing.assert_array_equal(recomputed, episode.states.reward)
+    np.testing.assert_array_equal(episode.states.success, episode.states.reward > 0)
 
 
 def test_deterministic_for_a_key_and_no_retrace(reach):
     actions = jax.random.uniform(jax.random.key(6), (50, NUM_ENVS, 4), jnp.float32, -1.0, 1.0)
-    first = reach.run(jax.random.key(6), actions, scripted=False)
-    second = reach.run(jax.random.key(6), actions, scripted=False)
+    first = reach.run(jax.random.key(6), actions)
+    second = reach.run(jax.random.key(6), actions)
     jax.tree.map(np.testing.assert_array_equal, first, second)
-    other = reach.run(jax.random.key(7), actions, scripted=False)
-    assert not np.allclose(first.first_goal, other.first_goal)
+    other = reach.run(jax.random.key(7), actions)
+    assert not np.allclose(first.first.desired_goal, other.first.desired_goal)
     assert reach.traces == 1
 
 
@@ -371,46 +311,45 @@ def test_pick_and_place_matches_mujoco_c_simulator_through_a_grasp(pick):
     env = pick.env
     start = np.asarray(env.initial_grip)
     goals = jnp.tile(jnp.array([start[0], start[1] + 0.1, 0.75]), (NUM_ENVS, 1))
-    episode = pick.run(jax.random.key(8), goals=goals)
+    episode = pick.run(jax.random.key(8), goals=goals, scripted=True)
     for i in range(2):
         expected = replay_in_c(env, episode, i)
         assert expected[-1, env.object_qpos][2] > 0.6  # the C simulator lifted it too
-        np.testing.assert_allclose(episode.qpos[:, i, :5], expected[:, :5], atol=1e-3)
+        qpos = episode.states.physics.qpos[:, i]
+        np.testing.assert_allclose(qpos[:, :5], expected[:, :5], atol=1e-3)
         object_xyz = slice(env.object_qpos.start, env.object_qpos.start + 3)
-        np.testing.assert_allclose(
-            episode.qpos[:, i, object_xyz], expected[:, object_xyz], atol=1e-3
-        )
+        np.testing.assert_allclose(qpos[:, object_xyz], expected[:, object_xyz], atol=1e-3)
 
 
 def test_pick_and_place_fingers_grasp_and_lift_the_box(pick):
-    episode = pick.run(jax.random.key(9))
-    goals = episode.first_goal
-    reached = episode.success.any(axis=0)
+    episode = pick.run(jax.random.key(9), scripted=True)
+    goals = episode.first.desired_goal
+    reached = episode.states.success.any(axis=0)
     in_air = goals[:, 2] > pick.env.object_rest_z + 0.1
     assert in_air.any() and reached[in_air].all()  # only a real grasp lifts it 10+ cm
     assert success_rate(episode) >= 0.8
-    fingers = episode.obs[..., 9:11]
+    fingers = episode.states.obs[..., 9:11]
     assert fingers.max() > 0.045  # opened (range [0, 0.05])
-    first = np.argmax(episode.success, axis=0)
+    first = np.argmax(episode.states.success, axis=0)
     lifted = (reached & in_air).nonzero()[0]
     # Holding the box at the goal: fingers about 2.5 cm (its half-width) from the centre.
     np.testing.assert_allclose(fingers[first[lifted], lifted], 0.024, atol=0.002)
-    recomputed = pick.env.compute_reward(episode.achieved_goal, episode.desired_goal)
-    np.testing.assert_array_equal(recomputed, episode.reward)
+    recomputed = pick.env.compute_reward(episode.states.achieved_goal, episode.states.desired_goal)
+    np.testing.assert_array_equal(recomputed, episode.states.reward)
 
 
 def test_pick_and_place_observation_layout(pick):
-    episode = pick.run(jax.random.key(10))
-    env, obs, qpos = pick.env, episode.obs, episode.qpos
+    episode = pick.run(jax.random.key(10), scripted=True)
+    env, obs, qpos = pick.env, episode.states.obs, episode.states.physics.qpos
     grip, obj = obs[..., :3], obs[..., 3:6]
     np.testing.assert_allclose(grip, qpos[..., :3], atol=1e-6)
     np.testing.assert_allclose(obj, qpos[..., env.object_qpos][..., :3], atol=1e-6)
     np.testing.assert_allclose(obs[..., 6:9], obj - grip, atol=1e-6)
     np.testing.assert_allclose(obs[..., 9:11], qpos[..., 3:5], atol=1e-6)
-    np.testing.assert_allclose(episode.achieved_goal, obj)
+    np.testing.assert_allclose(episode.states.achieved_goal, obj)
     # Velocities times the 0.04 s env step; the object's relative to the grip point, its angular
     # velocity turned from the free joint's body frame into the world frame.
-    qvel = episode.qvel * ENV_DT
+    qvel = episode.states.physics.qvel * ENV_DT
     grip_velp, object_qvel = qvel[..., :3], qvel[..., env.object_qvel]
     np.testing.assert_allclose(obs[..., 20:23], grip_velp, atol=1e-6)
     np.testing.assert_allclose(obs[..., 23:25], qvel[..., 3:5], atol=1e-6)
@@ -427,13 +366,14 @@ def test_pick_and_place_observation_layout(pick):
 @pytest.mark.parametrize("name", ["fetch_push", "fetch_slide", "fetch_pick_and_place"])
 def test_scripted_policies_solve_fresh_goals(name):
     """256 fresh goals each; the rates are printed (run with -s)."""
-    harness = make_harness(name, num_envs=256)
-    episode = harness.run(jax.random.key(11))
+    harness = make_runner(name, num_envs=256)
+    episode = harness.run(jax.random.key(11), scripted=True)
     rate = success_rate(episode)
     print(f"{name}: scripted success {rate:.3f} on 256 fresh goals")
     assert rate >= 0.8
-    recomputed = harness.env.compute_reward(episode.achieved_goal, episode.desired_goal)
-    np.testing.assert_array_equal(recomputed, episode.reward)
+    states = episode.states
+    recomputed = harness.env.compute_reward(states.achieved_goal, states.desired_goal)
+    np.testing.assert_array_equal(recomputed, states.reward)
     assert harness.traces == 1
 
 
@@ -444,15 +384,15 @@ def test_push_and_slide_match_mujoco_c_simulator(name, atol):
     gripper hits the box at up to 1 m/s and sometimes tips it over, and box contacts differ
     slightly between MJX and C (up to 19 cm apart by the end of a push episode). The scripted
     policy also solves most of these fresh goals."""
-    harness = make_harness(name, num_envs=8)
-    episode = harness.run(jax.random.key(12))
+    harness = make_runner(name, num_envs=8)
+    episode = harness.run(jax.random.key(12), scripted=True)
     env = harness.env
     object_xyz = slice(env.object_qpos.start, env.object_qpos.start + 3)
+    qpos = episode.states.physics.qpos
     for i in range(8):
         expected = replay_in_c(env, episode, i, resync=True)
-        np.testing.assert_allclose(episode.qpos[:, i, :3], expected[:, :3], atol=atol)
-        np.testing.assert_allclose(
-            episode.qpos[:, i, object_xyz], expected[:, object_xyz], atol=atol
-        )
-    assert np.abs(episode.qpos[-1, :, object_xyz] - episode.first_qpos[:, object_xyz]).max() > 0.05
+        np.testing.assert_allclose(qpos[:, i, :3], expected[:, :3], atol=atol)
+        np.testing.assert_allclose(qpos[:, i, object_xyz], expected[:, object_xyz], atol=atol)
+    moved = qpos[-1, :, object_xyz] - episode.first.physics.qpos[:, object_xyz]
+    assert np.abs(moved).max() > 0.05
     assert success_rate(episode) >= 0.75

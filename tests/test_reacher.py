@@ -1,13 +1,13 @@
 """Reacher (MJX) against MuJoCo's C simulator, and its task semantics on hand-worked cases."""
 
 import math
-import time
 
 import jax
 import jax.numpy as jnp
 import mujoco
 import numpy as np
 import pytest
+from episode_runner import compiled_runner
 
 import envs
 from envs.mjx.reacher import ARENA_HIGH, ARENA_LOW, GOAL_RADIUS, NORMALISED_THRESHOLD, Reacher
@@ -26,47 +26,16 @@ def inverse_kinematics(env: Reacher, goal: jax.Array) -> jax.Array:
     return jnp.stack([shoulder, elbow])
 
 
-class Harness:
-    """One jitted batched episode runner, compiled once for every test in this module.
-
-    Actions are `open_loop[t] + servo * PD(inverse kinematics of the goal)`: servo=0 replays
-    given actions, servo=1 runs a scripted joint-space controller.
-    """
-
-    def __init__(self, env: Reacher):
-        self.env = env
-        self.traces = 0
-
-        def episode(key, open_loop, servo):
-            self.traces += 1
-            state = jax.vmap(env.reset)(jax.random.split(key, NUM_ENVS))
-
-            def policy(s):
-                error = inverse_kinematics(env, s.desired_goal) - s.physics.qpos
-                error = (error + jnp.pi) % (2 * jnp.pi) - jnp.pi
-                return jnp.clip(2.0 * error - 0.2 * s.physics.qvel, -1.0, 1.0)
-
-            def body(s, a):
-                s = jax.vmap(env.step)(s, a + servo * jax.vmap(policy)(s))
-                return s, s
-
-            _, states = jax.lax.scan(body, state, open_loop)
-            return state, states
-
-        self.episode = jax.jit(episode)
-
-    def random_actions(self, key: jax.Array) -> jax.Array:
-        return jax.random.uniform(key, (self.env.max_steps, NUM_ENVS, 2), jnp.float32, -1, 1)
+def servo(env: Reacher, state) -> jax.Array:
+    """[2] joint-space PD torques towards the inverse kinematics of the goal."""
+    error = inverse_kinematics(env, state.desired_goal) - state.physics.qpos
+    error = (error + jnp.pi) % (2 * jnp.pi) - jnp.pi
+    return 2.0 * error - 0.2 * state.physics.qvel
 
 
 @pytest.fixture(scope="module")
 def harness():
-    env = envs.make("reacher")
-    h = Harness(env)
-    start = time.perf_counter()
-    jax.block_until_ready(h.episode(jax.random.key(0), h.random_actions(jax.random.key(1)), 0.0))
-    print(f"\nreacher: batched episode compile + first run {time.perf_counter() - start:.1f} s")
-    return h
+    return compiled_runner("reacher", NUM_ENVS, servo)
 
 
 def test_sizes_and_registry():
@@ -80,7 +49,7 @@ def test_sizes_and_registry():
 def test_matches_mujoco_c_simulator(harness):
     env = harness.env
     actions = harness.random_actions(jax.random.key(2))
-    first, states = harness.episode(jax.random.key(3), actions, 0.0)
+    first, _, states = harness.run(jax.random.key(3), actions)
     data = mujoco.MjData(env.mj_model)
     jacp = np.zeros((3, env.mj_model.nv))
     reference = {"qpos": [], "qvel": [], "fingertip": [], "fingertip_velocity": []}
@@ -113,7 +82,7 @@ def test_matches_mujoco_c_simulator(harness):
 
 
 def test_observation_layout(harness):
-    _, states = harness.episode(jax.random.key(4), harness.random_actions(jax.random.key(5)), 0.0)
+    *_, states = harness.run(jax.random.key(4), harness.random_actions(jax.random.key(5)))
     obs, q, qdot = states.obs, states.physics.qpos, states.physics.qvel
     np.testing.assert_allclose(obs[..., 0:2], jnp.cos(q), atol=1e-6)
     np.testing.assert_allclose(obs[..., 2:4], jnp.sin(q), atol=1e-6)
@@ -124,7 +93,7 @@ def test_observation_layout(harness):
 
 def test_zero_action_keeps_arm_still(harness):
     zeros = jnp.zeros((harness.env.max_steps, NUM_ENVS, 2))
-    first, states = harness.episode(jax.random.key(6), zeros, 0.0)
+    first, _, states = harness.run(jax.random.key(6), zeros)
     # Only the start velocity (|qdot| <= 0.005 rad/s) moves the arm, and damping 10 on
     # armature 1 stops it within ~0.005 / 10 rad.
     still = jnp.broadcast_to(first.physics.qpos, states.physics.qpos.shape)
@@ -136,7 +105,7 @@ def test_zero_action_keeps_arm_still(harness):
 def test_torques_turn_the_joints_the_right_way(harness):
     push = jnp.zeros((harness.env.max_steps, NUM_ENVS, 2)).at[:5, :, 0].set(1.0)
     push = push.at[:, :, 1].set(-1.0)
-    first, states = harness.episode(jax.random.key(7), push, 0.0)
+    first, _, states = harness.run(jax.random.key(7), push)
     moved = states.physics.qpos[4] - first.physics.qpos
     assert jnp.all(moved[:, 0] > 0.05) and jnp.all(moved[:, 1] < -0.05)
     # A sustained elbow torque drives the elbow onto its -3 rad limit, which holds (softly).
@@ -159,7 +128,7 @@ def test_success_boundary_and_reward():
 
 def test_step_reward_and_done_follow_compute_reward(harness):
     env = harness.env
-    _, states = harness.episode(jax.random.key(8), harness.random_actions(jax.random.key(9)), 0.0)
+    *_, states = harness.run(jax.random.key(8), harness.random_actions(jax.random.key(9)))
     np.testing.assert_array_equal(
         states.reward, env.compute_reward(states.achieved_goal, states.desired_goal)
     )
@@ -180,7 +149,7 @@ def test_goals_are_new_and_reachable(harness):
     assert abs(np.mean(radius < median) - 0.5) < 0.08
     # Each reset draws its own goal; the fingertip starts near (0.21, 0) as in gym.
     zeros = jnp.zeros((env.max_steps, NUM_ENVS, 2))
-    firsts = [harness.episode(jax.random.key(20 + i), zeros, 0.0)[0] for i in range(2)]
+    firsts = [harness.run(jax.random.key(20 + i), zeros).first for i in range(2)]
     reset_goals = np.concatenate([np.asarray(f.desired_goal) for f in firsts])
     assert len(np.unique(reset_goals[:, 0])) == 2 * NUM_ENVS
     assert np.all(np.linalg.norm(reset_goals, axis=-1) <= GOAL_RADIUS + 1e-6)
@@ -195,7 +164,7 @@ def test_scripted_controller_reaches_goals_and_success_ends_episodes(harness):
     time_out = (jnp.arange(1, env.max_steps + 1) >= env.max_steps)[:, None]
     successes = []
     for seed in range(4):
-        _, states = harness.episode(jax.random.key(100 + seed), zeros, 1.0)
+        *_, states = harness.run(jax.random.key(100 + seed), zeros, scripted=True)
         successes.append(jnp.any(states.success, axis=0))
         np.testing.assert_array_equal(states.done, states.success | time_out)
     assert float(jnp.mean(jnp.concatenate(successes))) >= 0.95
@@ -204,9 +173,9 @@ def test_scripted_controller_reaches_goals_and_success_ends_episodes(harness):
 def test_deterministic_and_compiled_once(harness):
     actions = harness.random_actions(jax.random.key(12))
     traces = harness.traces
-    _, a = harness.episode(jax.random.key(13), actions, 0.0)
-    _, b = harness.episode(jax.random.key(13), actions, 0.0)
-    _, c = harness.episode(jax.random.key(14), actions, 0.0)
+    *_, a = harness.run(jax.random.key(13), actions)
+    *_, b = harness.run(jax.random.key(13), actions)
+    *_, c = harness.run(jax.random.key(14), actions)
     np.testing.assert_array_equal(a.obs, b.obs)
     assert not np.array_equal(a.desired_goal, c.desired_goal)
     assert harness.traces == traces

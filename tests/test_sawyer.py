@@ -1,12 +1,11 @@
 """SawyerReach (MJX) against MuJoCo's C simulator, and its task semantics on hand-worked cases."""
 
-import time
-
 import jax
 import jax.numpy as jnp
 import mujoco
 import numpy as np
 import pytest
+from episode_runner import compiled_runner
 
 import envs
 from envs.mjx.sawyer import HAND_HIGH, HAND_LOW, SawyerReach
@@ -14,50 +13,14 @@ from envs.mjx.sawyer import HAND_HIGH, HAND_LOW, SawyerReach
 NUM_ENVS = 8
 
 
-class Harness:
-    """One jitted batched episode runner, compiled once for every test in this module.
-
-    Actions are `open_loop[t] + servo * (goal - mocap) / action_scale`, clipped: servo=0
-    replays given actions, servo=1 steers the mocap straight at the goal at full speed.
-    """
-
-    def __init__(self, env: SawyerReach):
-        self.env = env
-        self.traces = 0
-
-        def episode(key, open_loop, servo):
-            self.traces += 1
-            state = jax.vmap(env.reset)(jax.random.split(key, NUM_ENVS))
-
-            def body(s, a):
-                steer = (s.desired_goal - s.physics.mocap_pos[:, 0]) / env.action_scale
-                s = jax.vmap(env.step)(s, jnp.clip(a + servo * steer, -1.0, 1.0))
-                return s, s
-
-            _, states = jax.lax.scan(body, state, open_loop)
-            return state, states
-
-        self.episode = jax.jit(episode)
-
-    def actions(self, value) -> jax.Array:
-        """[T, NUM_ENVS, 3] copies of the action `value` [3]."""
-        value = jnp.asarray(value, jnp.float32)
-        return jnp.broadcast_to(value, (self.env.max_steps, NUM_ENVS, 3))
-
-    def random_actions(self, key: jax.Array) -> jax.Array:
-        return jax.random.uniform(key, (self.env.max_steps, NUM_ENVS, 3), jnp.float32, -1, 1)
+def steer(env: SawyerReach, state) -> jax.Array:
+    """[3] full-speed action moving the mocap hand straight at the goal."""
+    return (state.desired_goal - state.physics.mocap_pos[0]) / env.action_scale
 
 
 @pytest.fixture(scope="module")
 def harness():
-    env = envs.make("sawyer_reach")
-    h = Harness(env)
-    start = time.perf_counter()
-    jax.block_until_ready(h.episode(jax.random.key(0), h.random_actions(jax.random.key(1)), 0.0))
-    print(
-        f"\nsawyer_reach: batched episode compile + first run {time.perf_counter() - start:.1f} s"
-    )
-    return h
+    return compiled_runner("sawyer_reach", NUM_ENVS, steer)
 
 
 def test_sizes_and_registry():
@@ -70,7 +33,7 @@ def test_sizes_and_registry():
 def test_matches_mujoco_c_simulator(harness):
     env = harness.env
     actions = harness.random_actions(jax.random.key(2))
-    first, states = harness.episode(jax.random.key(3), actions, 0.0)
+    first, _, states = harness.run(jax.random.key(3), actions)
     data = mujoco.MjData(env.mj_model)
     expected = []
     for i in range(NUM_ENVS):
@@ -92,7 +55,7 @@ def test_matches_mujoco_c_simulator(harness):
 
 
 def test_zero_action_keeps_hand_still(harness):
-    first, states = harness.episode(jax.random.key(4), harness.actions([0, 0, 0]), 0.0)
+    first, _, states = harness.run(jax.random.key(4), jnp.array([0, 0, 0], jnp.float32))
     still = jnp.broadcast_to(first.achieved_goal, states.achieved_goal.shape)
     np.testing.assert_allclose(states.achieved_goal, still, atol=1e-6)
     np.testing.assert_array_equal(states.obs, states.achieved_goal)
@@ -100,7 +63,7 @@ def test_zero_action_keeps_hand_still(harness):
 
 def test_action_moves_hand_by_scale_in_its_direction(harness):
     env = harness.env
-    first, states = harness.episode(jax.random.key(5), harness.actions([1.0, 0.5, 0.0]), 0.0)
+    first, _, states = harness.run(jax.random.key(5), jnp.array([1.0, 0.5, 0.0], jnp.float32))
     # After 10 steps the mocap moved by (0.1, 0.05, 0) m; the hand lags it by about a step.
     moved = states.achieved_goal[9] - first.achieved_goal
     np.testing.assert_allclose(moved[:, 2], 0.0, atol=1e-6)
@@ -128,7 +91,7 @@ def test_success_boundary_and_reward():
 
 def test_step_reward_and_done_follow_compute_reward(harness):
     env = harness.env
-    _, states = harness.episode(jax.random.key(6), harness.random_actions(jax.random.key(7)), 0.0)
+    *_, states = harness.run(jax.random.key(6), harness.random_actions(jax.random.key(7)))
     np.testing.assert_array_equal(
         states.reward, env.compute_reward(states.achieved_goal, states.desired_goal)
     )
@@ -137,10 +100,10 @@ def test_step_reward_and_done_follow_compute_reward(harness):
 
 
 def test_goals_are_new_and_in_the_hand_space(harness):
-    zeros = harness.actions([0, 0, 0])
+    zeros = jnp.array([0, 0, 0], jnp.float32)
     goals = np.concatenate(
         [
-            np.asarray(harness.episode(jax.random.key(10 + i), zeros, 0.0)[0].desired_goal)
+            np.asarray(harness.run(jax.random.key(10 + i), zeros).first.desired_goal)
             for i in range(4)
         ]
     )
@@ -150,10 +113,10 @@ def test_goals_are_new_and_in_the_hand_space(harness):
 
 def test_every_goal_is_reachable_within_the_episode(harness):
     """Steering the mocap straight at the goal succeeds for every sampled goal."""
-    zeros = harness.actions([0, 0, 0])
+    zeros = jnp.array([0, 0, 0], jnp.float32)
     steps = []
     for seed in range(4):
-        _, states = harness.episode(jax.random.key(20 + seed), zeros, 1.0)
+        *_, states = harness.run(jax.random.key(20 + seed), zeros, scripted=True)
         reached = jnp.any(states.success, axis=0)
         assert bool(jnp.all(reached))
         steps.append(jnp.argmax(states.success, axis=0) + 1)
@@ -163,9 +126,9 @@ def test_every_goal_is_reachable_within_the_episode(harness):
 def test_deterministic_and_compiled_once(harness):
     actions = harness.random_actions(jax.random.key(40))
     traces = harness.traces
-    _, a = harness.episode(jax.random.key(41), actions, 0.0)
-    _, b = harness.episode(jax.random.key(41), actions, 0.0)
-    _, c = harness.episode(jax.random.key(42), actions, 0.0)
+    *_, a = harness.run(jax.random.key(41), actions)
+    *_, b = harness.run(jax.random.key(41), actions)
+    *_, c = harness.run(jax.random.key(42), actions)
     np.testing.assert_array_equal(a.obs, b.obs)
     assert not np.array_equal(a.desired_goal, c.desired_goal)
     assert harness.traces == traces

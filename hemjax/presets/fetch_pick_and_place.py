@@ -1,17 +1,10 @@
 """Fetch pick-and-place defaults: a starting point, not tuned to convergence (see BUILD_NOTES.md,
 "Fetch").
 
-The same setting as push (a deeper torso for the 25-number observation, 128 episodes and 32
-Adam steps of 512 samples per iteration, a 16k-episode buffer) with a longer 6.4M-step budget:
-goals in the air need the grasp to be discovered first.
+Push's setting with twice the budget (6.4M steps): goals in the air need the grasp to be
+discovered first.
 """
 
-OVERRIDES = {
-    "hidden_sizes": (256, 256, 256),
-    "num_envs": 128,
-    "batch_size": 512,
-    "updates_per_iteration": 32,
-    "buffer_episodes": 16384,
-    "total_env_steps": 6_400_000,
-    "eval_every": 50,
-}
+from hemjax.presets import fetch_push
+
+OVERRIDES = {**fetch_push.OVERRIDES, "total_env_steps": 6_400_000}
