@@ -58,10 +58,14 @@ class Checkpointer:
         self._pending: concurrent.futures.Future | None = None
 
     def save(self, step: int, state: Any, metadata: dict[str, Any]) -> None:
-        """Starts writing `state` (a pytree, copied to the host now) under `step`."""
+        """Starts writing `state` (a pytree) and `metadata` (JSON-able) under `step`, both
+        copied now: the caller may change them while the worker writes."""
         # A real copy: on CPU device_get can alias device buffers that the next, donating
         # training call overwrites while the worker is still writing.
         host_state = jax.tree.map(lambda x: np.array(x, copy=True), state)
+        # A snapshot too: the training loop appends to the history list inside `metadata`;
+        # a slow worker once saved a later chunk's record with this step's state.
+        metadata = json.loads(json.dumps(metadata))
         self.wait()
         self._pending = self._worker.submit(
             self._manager.save,

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 import hemjax as hem
+from hemjax.checkpoint import Checkpointer
 
 ROOT = Path(__file__).parents[1]
 FLAGS = [
@@ -92,6 +93,7 @@ def test_sigkill_at_several_points_then_resume_is_bitwise_identical(reference):
         lambda steps, tmp: bool(tmp) and steps and steps[-1] >= 30,  # during a later save
     ]
     seen = [_kill_when(workdir, cache, condition) for condition in kill_points]
+    print(f"\nkill points (checkpoint steps, unfinished saves): {seen}")
     killed = [s for s in seen if s is not None]
     assert len(killed) >= 3, seen  # at least three runs really died mid-way
     assert any(tmp for _, tmp in killed), seen  # one of them during a save
@@ -167,3 +169,19 @@ def test_non_finite_training_stops_without_saving(tmp_path):
 def test_load_without_checkpoints_says_so(tmp_path):
     with pytest.raises(FileNotFoundError, match="no readable checkpoint"):
         hem.load(str(tmp_path))
+
+
+def test_save_snapshots_state_and_metadata_when_called(tmp_path):
+    """The training loop keeps appending to the history and donating the state while the worker
+    writes; what lands on disk is what was passed at the call."""
+    checkpointer = Checkpointer(str(tmp_path), keep=2)
+    state = {"w": np.arange(4.0)}
+    history = [{"iteration": 5}]
+    checkpointer._worker.submit(time.sleep, 0.5)  # a busy worker: the save starts late
+    checkpointer.save(5, state, {"history": history})
+    history.append({"iteration": 10})
+    state["w"][:] = -1.0
+    _, restored, meta = checkpointer.restore_latest(lambda meta: {"w": np.zeros(4)})
+    checkpointer.close()
+    np.testing.assert_array_equal(restored["w"], np.arange(4.0))
+    assert meta["history"] == [{"iteration": 5}]
