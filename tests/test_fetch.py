@@ -25,100 +25,9 @@ from envs.mjx.fetch import (
     mat_to_euler,
     quat_to_mat,
 )
+from envs.mjx.fetch_reference import SCRIPTS, replay_in_c
 
 NUM_ENVS = 16
-HOVER_Z = 0.49  # grip height whose fingertips clear an object on the table (top at 0.45)
-TABLE_Z = 0.42  # lowest grip height (fingertips just above the table)
-GRAVITY = 9.81
-
-
-# ------------------------------------------------------------------ scripted policies
-# Stateless: each maps (obs [25], goal [3]) to an action [4] from the observation alone.
-
-
-def _toward(grip: jax.Array, target: jax.Array) -> jax.Array:
-    """[3] action moving the grip point to `target` (full speed when further than 5 cm)."""
-    return jnp.clip((target - grip) / ACTION_SCALE, -1.0, 1.0)
-
-
-def _approach(grip: jax.Array, spot: jax.Array) -> jax.Array:
-    """[3] action bringing the gripper down onto the table at `spot` [2] from above:
-    rise where it stands, fly over at HOVER_Z, descend once above `spot`."""
-    above = jnp.linalg.norm(grip[:2] - spot) < 0.01
-    low = grip[2] < 0.44
-    target = jnp.where(
-        above,
-        jnp.append(spot, TABLE_Z),
-        jnp.where(low, jnp.append(grip[:2], HOVER_Z), jnp.append(spot, HOVER_Z)),
-    )
-    return _toward(grip, target)
-
-
-def _push_line(obs: jax.Array, goal: jax.Array, standoff: float):
-    """Geometry of the line from the object to the goal, in the table plane.
-
-    -> (unit direction d [2], distance to goal, grip offset along d, grip offset across d [2],
-    the spot `standoff` behind the object [2]).
-    """
-    grip, obj = obs[:3], obs[3:6]
-    to_goal = goal[:2] - obj[:2]
-    distance = jnp.linalg.norm(to_goal)
-    d = to_goal / jnp.maximum(distance, 1e-6)
-    offset = grip[:2] - obj[:2]
-    along = offset @ d
-    return d, distance, along, offset - along * d, obj[:2] - standoff * d
-
-
-def scripted_push(obs: jax.Array, goal: jax.Array) -> jax.Array:
-    """Get behind the object (seen from the goal), lower, push it to the goal."""
-    d, _, along, across, behind = _push_line(obs, goal, standoff=0.06)
-    grip = obs[:3]
-    pushing = (grip[2] < 0.44) & (along < -0.02) & (jnp.linalg.norm(across) < 0.02)
-    # Aim the grip point where it is when the object sits on the goal; re-centre sideways.
-    push = _toward(grip, jnp.append(goal[:2] - 0.04 * d - across, TABLE_Z))
-    return jnp.append(jnp.where(pushing, push, _approach(grip, behind)), 0.0)
-
-
-def scripted_slide(obs: jax.Array, goal: jax.Array, friction: float = 0.1) -> jax.Array:
-    """Get behind the puck, lower, and escort it towards the goal at the speed from which it
-    slides exactly the remaining distance, sqrt(2 mu g D); the workspace edge then stops the
-    gripper and the puck slides on alone."""
-    d, distance, along, across, behind = _push_line(obs, goal, standoff=0.06)
-    grip = obs[:3]
-    escorting = (grip[2] < 0.44) & (along < -0.02) & (jnp.linalg.norm(across) < 0.015)
-    speed = jnp.sqrt(2.0 * friction * GRAVITY * distance)
-    escort = jnp.clip(jnp.append(speed * ENV_DT * d - across, 0.0) / ACTION_SCALE, -1.0, 1.0)
-    return jnp.append(jnp.where(escorting, escort, _approach(grip, behind)), 0.0)
-
-
-def scripted_pick_and_place(obs: jax.Array, goal: jax.Array) -> jax.Array:
-    """Open, move above the object, descend, close (standing still), then carry it to the goal."""
-    grip, obj, fingers = obs[:3], obs[3:6], obs[9:11]
-    offset = obj - grip
-    centred = jnp.linalg.norm(offset[:2])
-    in_hand = (centred < 0.02) & (jnp.abs(offset[2]) < 0.02)
-    ready = (centred < 0.01) & (jnp.abs(offset[2]) < 0.005)
-    closing = in_hand & (ready | (jnp.max(fingers) < 0.04))
-    holding = in_hand & (jnp.max(fingers) < 0.026)  # closed onto the 5 cm box (q ~ 0.024)
-    target = jnp.where(
-        holding,
-        goal,
-        jnp.where(closing, grip, jnp.where(centred < 0.01, obj, obj + jnp.array([0, 0, 0.08]))),
-    )
-    return jnp.append(_toward(grip, target), jnp.where(closing, -1.0, 1.0))
-
-
-def scripted_reach(obs: jax.Array, goal: jax.Array) -> jax.Array:
-    """Straight at the goal."""
-    return jnp.append(_toward(obs[:3], goal), 0.0)
-
-
-SCRIPTS = {
-    "fetch_reach": scripted_reach,
-    "fetch_push": scripted_push,
-    "fetch_slide": scripted_slide,
-    "fetch_pick_and_place": scripted_pick_and_place,
-}
 
 
 # ------------------------------------------------------------------ batched episode runner
@@ -139,30 +48,11 @@ def pick():
     return make_runner("fetch_pick_and_place")
 
 
-def replay_in_c(env: FetchEnv, episode: Episode, i: int, resync: bool = False) -> np.ndarray:
-    """qpos [T, nq] of env i's episode replayed with mujoco.mj_step (float64), applying the
-    env's control law (grip target = clip(q + 0.05 a), finger target = clip(q + a[3])).
-
-    resync: start every env step from MJX's state of the step before, so each row is one
-    step's prediction (for contact-rich episodes, where open-loop replays drift apart).
-    """
-    model = env.mj_model
-    data = mujoco.MjData(model)
-    data.qpos[:] = episode.first.physics.qpos[i]
-    low, high = np.asarray(env.workspace_low), np.asarray(env.workspace_high)
-    grip, fingers = env.grip_qpos, getattr(env, "finger_qpos", None)
-    qpos = []
-    for t, action in enumerate(episode.action[:, i].astype(np.float64)):
-        if resync and t > 0:
-            data.qpos[:] = episode.states.physics.qpos[t - 1, i]
-            data.qvel[:] = episode.states.physics.qvel[t - 1, i]
-        ctrl = np.clip(data.qpos[grip] + ACTION_SCALE * action[:3], low, high)
-        if fingers is not None:
-            ctrl = np.concatenate([ctrl, np.clip(data.qpos[fingers] + action[3], 0.0, 0.05)])
-        data.ctrl[:] = ctrl
-        mujoco.mj_step(model, data, nstep=env.n_substeps)
-        qpos.append(data.qpos.copy())
-    return np.array(qpos)
+def replay(env: FetchEnv, episode: Episode, i: int, resync: bool = False) -> np.ndarray:
+    """qpos [T, nq] of env i's episode replayed in C (see fetch_reference.replay_in_c)."""
+    physics = episode.states.physics
+    states = (physics.qpos[:, i], physics.qvel[:, i]) if resync else None
+    return replay_in_c(env, episode.first.physics.qpos[i], episode.action[:, i], states)
 
 
 def success_rate(episode: Episode) -> float:
@@ -247,7 +137,7 @@ def test_reach_matches_mujoco_c_simulator(reach):
     actions = jax.random.uniform(jax.random.key(1), (50, NUM_ENVS, 4), jnp.float32, -1.0, 1.0)
     episode = reach.run(jax.random.key(2), actions)
     for i in range(4):
-        expected = replay_in_c(reach.env, episode, i)
+        expected = replay(reach.env, episode, i)
         np.testing.assert_allclose(episode.states.physics.qpos[:, i], expected, atol=2e-5)
 
 
@@ -313,7 +203,7 @@ def test_pick_and_place_matches_mujoco_c_simulator_through_a_grasp(pick):
     goals = jnp.tile(jnp.array([start[0], start[1] + 0.1, 0.75]), (NUM_ENVS, 1))
     episode = pick.run(jax.random.key(8), goals=goals, scripted=True)
     for i in range(2):
-        expected = replay_in_c(env, episode, i)
+        expected = replay(env, episode, i)
         assert expected[-1, env.object_qpos][2] > 0.6  # the C simulator lifted it too
         qpos = episode.states.physics.qpos[:, i]
         np.testing.assert_allclose(qpos[:, :5], expected[:, :5], atol=1e-3)
@@ -390,9 +280,23 @@ def test_push_and_slide_match_mujoco_c_simulator(name, atol):
     object_xyz = slice(env.object_qpos.start, env.object_qpos.start + 3)
     qpos = episode.states.physics.qpos
     for i in range(8):
-        expected = replay_in_c(env, episode, i, resync=True)
+        expected = replay(env, episode, i, resync=True)
         np.testing.assert_allclose(qpos[:, i, :3], expected[:, :3], atol=atol)
         np.testing.assert_allclose(qpos[:, i, object_xyz], expected[:, object_xyz], atol=atol)
     moved = qpos[-1, :, object_xyz] - episode.first.physics.qpos[:, object_xyz]
     assert np.abs(moved).max() > 0.05
     assert success_rate(episode) >= 0.75
+
+
+def test_physics_overrides_are_applied_and_checked():
+    env = envs.make("fetch_push", timestep=0.01, solver_iterations=4)
+    assert env.n_substeps == 4 and env.mj_model.opt.iterations == 4
+    assert env.mj_model.opt.ls_iterations == 4
+    for kwargs, field in [
+        ({"timestep": 0.003}, "timestep=0.003"),
+        ({"timestep": 0.0}, "timestep=0.0"),
+        ({"timestep": 0.08}, "timestep=0.08"),
+        ({"solver_iterations": 0}, "solver_iterations=0"),
+    ]:
+        with pytest.raises(ValueError, match=field):
+            envs.make("fetch_push", **kwargs)

@@ -131,13 +131,36 @@ class FetchEnv(GoalEnv):
     task: FetchTask
     stochastic = False  # deterministic dynamics: no per-step key
 
-    def __init__(self, max_steps: int = 50):
+    def __init__(
+        self,
+        max_steps: int = 50,
+        timestep: float | None = None,
+        solver_iterations: int | None = None,
+    ):
+        """timestep / solver_iterations: physics overrides (None: the model file's, 0.005 s and
+        8 for the object tasks). Coarser settings run faster and agree less with MuJoCo's C
+        simulator; BUILD_NOTES.md ("Fetch") measures the trade-off."""
         task = self.task
         self.max_steps = max_steps
         self.action_space = Box(4, -1.0, 1.0)
         self.obs_size = 25 if task.has_object else 10
         self.goal_size = 3
         self.mj_model = sim.load_mj_model(task.xml)
+        if timestep is not None:
+            substeps = ENV_DT / timestep if timestep > 0 else 0.0
+            if substeps < 1 or abs(substeps - round(substeps)) > 1e-6:
+                raise ValueError(
+                    f"timestep={timestep} is not allowed: a positive divisor of the "
+                    f"{ENV_DT} s env step (e.g. 0.002, 0.005, 0.01)"
+                )
+            self.mj_model.opt.timestep = timestep
+        if solver_iterations is not None:
+            if solver_iterations < 1:
+                raise ValueError(
+                    f"solver_iterations={solver_iterations} is not allowed: an integer >= 1"
+                )
+            self.mj_model.opt.iterations = solver_iterations
+            self.mj_model.opt.ls_iterations = solver_iterations
         self.model = sim.put_model(self.mj_model)
         self.n_substeps = round(ENV_DT / self.mj_model.opt.timestep)
         self.initial_grip = jnp.array(task.initial_grip, jnp.float32)
