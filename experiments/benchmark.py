@@ -26,7 +26,7 @@ from hemjax.train import Trainer
 _OUT = flags.DEFINE_string("out", "experiments/results/benchmark", "Output directory.")
 _ENVS = flags.DEFINE_list("envs", envs.names(), "Envs to benchmark.")
 _BATCHES = flags.DEFINE_list(
-    "batches", ["1024", "4096", "16384", "65536"], "Parallel pure-JAX envs."
+    "batches", ["64", "256", "1024", "4096", "16384", "65536"], "Parallel pure-JAX envs."
 )
 _MJX_BATCHES = flags.DEFINE_list("mjx_batches", ["64", "256", "1024", "4096"], "Parallel MJX envs.")
 _TRAIN_ENVS = flags.DEFINE_list("train_envs", ["bitflip", "navigation"], "Envs to time training.")

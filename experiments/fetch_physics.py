@@ -1,0 +1,96 @@
+"""Fetch object tasks: speed against fidelity for the physics time step and solver iterations.
+
+    python experiments/fetch_physics.py --out=experiments/results/fetch_physics [--num_envs=256]
+
+For each setting (the models' 0.005 s / 8 iterations, and coarser ones), runs the scripted
+push and slide policies of envs/mjx/fetch_reference.py on `num_envs` fresh goals and records:
+push env steps/s (one jitted episode, compiled first), the per-step gap to MuJoCo's C
+simulator (each push step replayed in C from MJX's state before it; the object's worst step
+in each of 32 episodes, median and max over episodes) and the scripted success of push and
+slide. Writes fetch_physics.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+
+import jax
+import numpy as np
+from absl import app, flags
+
+import envs
+from envs.mjx.fetch_reference import SCRIPTS, replay_in_c
+
+_OUT = flags.DEFINE_string("out", "experiments/results/fetch_physics", "Output directory.")
+_ENVS = flags.DEFINE_integer("num_envs", 256, "Parallel envs (fresh goals) per setting.")
+
+SETTINGS = [(0.005, 8), (0.005, 4), (0.01, 4), (0.01, 8)]  # (timestep s, solver iterations)
+GAP_EPISODES = 32
+
+
+def scripted_episode(env: envs.GoalEnv, name: str, num_envs: int):
+    """jit(key -> (first qpos [N, nq], actions [T, N, 4], qpos [T, N, nq], qvel [T, N, nv],
+    success [T, N])) for the scripted policy of task `name`."""
+    script = jax.vmap(SCRIPTS[name])
+
+    @jax.jit
+    def episode(key):
+        first = jax.vmap(env.reset)(jax.random.split(key, num_envs))
+
+        def body(state, _):
+            action = script(state.obs, state.desired_goal)
+            state = jax.vmap(env.step)(state, action)
+            return state, (action, state.physics.qpos, state.physics.qvel, state.success)
+
+        _, records = jax.lax.scan(body, first, None, length=env.max_steps)
+        return (first.physics.qpos, *records)
+
+    return episode
+
+
+def measure(timestep: float, iterations: int, num_envs: int) -> dict:
+    key = jax.random.key(0)
+    push = envs.make("fetch_push", timestep=timestep, solver_iterations=iterations)
+    run = scripted_episode(push, "fetch_push", num_envs)
+    start = time.perf_counter()
+    jax.block_until_ready(run(key))
+    first_call = time.perf_counter() - start
+    start = time.perf_counter()
+    first_qpos, actions, qpos, qvel, success = jax.device_get(run(key))
+    seconds = time.perf_counter() - start
+    obj = slice(push.object_qpos.start, push.object_qpos.start + 3)
+    gaps = []
+    for i in range(GAP_EPISODES):
+        expected = replay_in_c(push, first_qpos[i], actions[:, i], (qpos[:, i], qvel[:, i]))
+        gaps.append(np.abs(qpos[:, i, obj] - expected[:, obj]).max())
+    slide = envs.make("fetch_slide", timestep=timestep, solver_iterations=iterations)
+    slide_success = jax.device_get(scripted_episode(slide, "fetch_slide", num_envs)(key)[-1])
+    row = {
+        "timestep_s": timestep,
+        "solver_iterations": iterations,
+        "push_env_steps_per_s": round(num_envs * push.max_steps / seconds),
+        "push_compile_s": round(first_call - seconds, 1),
+        "push_c_gap_median_mm": round(1e3 * float(np.median(gaps)), 2),
+        "push_c_gap_max_mm": round(1e3 * float(np.max(gaps)), 2),
+        "push_scripted_success": round(float(success.any(axis=0).mean()), 3),
+        "slide_scripted_success": round(float(slide_success.any(axis=0).mean()), 3),
+    }
+    print(row, flush=True)
+    return row
+
+
+def main(argv):
+    del argv
+    os.makedirs(_OUT.value, exist_ok=True)
+    print(f"backend: {jax.default_backend()}, {_ENVS.value} envs per setting")
+    rows = [measure(timestep, iterations, _ENVS.value) for timestep, iterations in SETTINGS]
+    with open(os.path.join(_OUT.value, "fetch_physics.csv"), "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    app.run(main)
