@@ -2,6 +2,9 @@
 
 from envs.core import Box, Discrete, EnvState, GoalEnv, within_distance
 from envs.registry import env_class, make, names
+from envs.xla_cpu import disable_concurrency_optimized_scheduler
+
+disable_concurrency_optimized_scheduler()  # importing JAX does not start its backend: in time
 
 __all__ = [
     "Box",

@@ -8,6 +8,11 @@ are marked slow.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import jax
 import jax.numpy as jnp
 import mujoco
@@ -28,6 +33,7 @@ from envs.mjx.fetch import (
 from envs.mjx.fetch_reference import SCRIPTS, replay_in_c
 
 NUM_ENVS = 16
+ROOT = Path(__file__).parents[1]
 
 
 # ------------------------------------------------------------------ batched episode runner
@@ -300,3 +306,24 @@ def test_physics_overrides_are_applied_and_checked():
     ]:
         with pytest.raises(ValueError, match=field):
             envs.make("fetch_push", **kwargs)
+
+
+@pytest.mark.slow
+def test_push_rollout_at_1024_envs_finishes():
+    """XLA's concurrency-optimized CPU scheduler deadlocked on exactly this program; importing
+    `envs` turns it off (envs/xla_cpu.py). Run in a fresh process without XLA_FLAGS."""
+    program = (
+        "import envs, jax, jax.numpy as jnp\n"
+        "env = envs.make('fetch_push')\n"
+        "def rollout(key):\n"
+        "    state = jax.vmap(env.reset)(jax.random.split(key, 1024))\n"
+        "    def step(state, key):\n"
+        "        action = jax.random.uniform(key, (1024, 4), jnp.float32, -1.0, 1.0)\n"
+        "        return jax.vmap(env.step)(state, action), None\n"
+        "    return jax.lax.scan(step, state, jax.random.split(key, 50))[0].obs\n"
+        "print(float(jax.jit(rollout)(jax.random.key(0)).sum()))\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    subprocess.run(
+        [sys.executable, "-c", program], env=environment, check=True, timeout=600, cwd=ROOT
+    )
