@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 
 from absl import app, flags
-from sweep import train_seeds
+from sweep import train_seeds, write_sweep
 
 import hemjax as hem
-from hemjax.logger import plot_success, write_csv
+from hemjax.logger import plot_success
 
 _OUT = flags.DEFINE_string("out", "experiments/results/ablation_n", "Output directory.")
 _SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per N.")
@@ -39,8 +39,7 @@ def main(argv):
         row, curve = train_seeds(config, {"N": n})
         rows.append(row)
         curves.extend(curve)
-        write_csv(os.path.join(_OUT.value, "final.csv"), rows)
-        write_csv(os.path.join(_OUT.value, "curves.csv"), curves)
+        write_sweep(_OUT.value, rows, curves)
         plot_success(
             [(f"N={r['N']}", [c for c in curves if c["N"] == r["N"]]) for r in rows],
             os.path.join(_OUT.value, "curves.png"),

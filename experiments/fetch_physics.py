@@ -12,7 +12,6 @@ slide. Writes fetch_physics.csv.
 
 from __future__ import annotations
 
-import csv
 import os
 import time
 
@@ -22,6 +21,7 @@ from absl import app, flags
 
 import envs
 from envs.mjx.fetch_reference import SCRIPTS, replay_in_c
+from hemjax.logger import write_csv
 
 _OUT = flags.DEFINE_string("out", "experiments/results/fetch_physics", "Output directory.")
 _ENVS = flags.DEFINE_integer("num_envs", 256, "Parallel envs (fresh goals) per setting.")
@@ -86,10 +86,7 @@ def main(argv):
     os.makedirs(_OUT.value, exist_ok=True)
     print(f"backend: {jax.default_backend()}, {_ENVS.value} envs per setting")
     rows = [measure(timestep, iterations, _ENVS.value) for timestep, iterations in SETTINGS]
-    with open(os.path.join(_OUT.value, "fetch_physics.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(os.path.join(_OUT.value, "fetch_physics.csv"), rows)
 
 
 if __name__ == "__main__":

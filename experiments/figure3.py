@@ -16,10 +16,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from absl import app, flags  # noqa: E402
-from sweep import train_seeds  # noqa: E402
+from sweep import train_seeds, write_sweep  # noqa: E402
 
 import hemjax as hem  # noqa: E402
-from hemjax.logger import plot_success, write_csv  # noqa: E402
+from hemjax.logger import plot_success  # noqa: E402
 
 _OUT = flags.DEFINE_string("out", "experiments/results/figure3", "Output directory.")
 _SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per setting.")
@@ -47,8 +47,7 @@ def main(argv):
             row, curve = train(env_name, size)
             rows.append(row)
             curves.extend(curve)
-            write_csv(os.path.join(_OUT.value, "final.csv"), rows)
-            write_csv(os.path.join(_OUT.value, "curves.csv"), curves)
+            write_sweep(_OUT.value, rows, curves)
     fig, axes = plt.subplots(1, 2, figsize=(8, 3.2))
     for ax, env_name in zip(axes, ("bitflip", "navigation")):
         sel = [r for r in rows if r["env"] == env_name]

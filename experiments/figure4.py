@@ -18,10 +18,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from absl import app, flags  # noqa: E402
-from sweep import train_seeds  # noqa: E402
+from sweep import train_seeds, write_sweep  # noqa: E402
 
 import hemjax as hem  # noqa: E402
-from hemjax.logger import draw_success, write_csv  # noqa: E402
+from hemjax.logger import draw_success  # noqa: E402
 
 FIGURE4_ENVS = ["pointmass", "reacher", "fetch_reach", "sawyer_reach", "fourrooms"]
 
@@ -50,8 +50,7 @@ def main(argv):
         row, curve = train_seeds(config, {"env": env_name})
         rows.append(row)
         curves.extend(curve)
-        write_csv(os.path.join(_OUT.value, "final.csv"), rows)
-        write_csv(os.path.join(_OUT.value, "curves.csv"), curves)
+        write_sweep(_OUT.value, rows, curves)
         plot_curves(
             curves, [r["env"] for r in rows], _SEEDS.value, os.path.join(_OUT.value, "curves.png")
         )

@@ -9,7 +9,6 @@ times bit-flip K=50 training chunks (default config: global N=64, B=512) and its
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import subprocess
@@ -17,6 +16,8 @@ import sys
 import time
 
 from absl import app, flags
+
+from hemjax.logger import write_csv
 
 _OUT = flags.DEFINE_string("out", "experiments/results/scaling", "Output directory.")
 _DEVICES = flags.DEFINE_list("devices", ["1", "2", "4"], "Device counts.")
@@ -67,10 +68,7 @@ def main(argv):
         rows.append(json.loads(out.strip().splitlines()[-1]))
         print(rows[-1], flush=True)
     os.makedirs(_OUT.value, exist_ok=True)
-    with open(os.path.join(_OUT.value, "scaling.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(os.path.join(_OUT.value, "scaling.csv"), rows)
 
 
 if __name__ == "__main__":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
 import ml_collections
 
 import hemjax as hem
+from hemjax.logger import write_csv
 
 CURVE_FIELDS = ("iteration", "env_steps", "eval_success", "eval_success_std", "wall_time")
 
@@ -37,3 +39,9 @@ def train_seeds(
     print(row, flush=True)
     curve = [{**labels, **{k: r[k] for k in CURVE_FIELDS if k in r}} for r in state.history]
     return row, curve
+
+
+def write_sweep(out: str, rows: list[dict[str, Any]], curves: list[dict[str, Any]]) -> None:
+    """final.csv (one row per setting) and curves.csv (every evaluation) in `out`."""
+    write_csv(os.path.join(out, "final.csv"), rows)
+    write_csv(os.path.join(out, "curves.csv"), curves)
