@@ -4,7 +4,8 @@
 
 Trains each (env, K) with its default config and `num_seeds` seeds in one program, and writes
 final.csv (mean ± std over seeds of greedy success on 1,000 fresh goals), curves.csv (every
-evaluation of every run), final.png and curves.png (bit-flip K=50 and navigation K=40).
+evaluation of every run), final.png and curve_*.png (bit-flip K=50 and K=100, navigation
+K=40).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def main(argv):
     fig.tight_layout()
     fig.savefig(os.path.join(_OUT.value, "final.png"), dpi=120)
     plt.close(fig)
-    for env_name, size in (("bitflip", 50), ("navigation", 40)):
+    for env_name, size in (("bitflip", 50), ("bitflip", 100), ("navigation", 40)):
         curve = [c for c in curves if c["env"] == env_name and c["K"] == size]
         if curve:
             plot_success(
