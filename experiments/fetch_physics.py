@@ -19,8 +19,8 @@ import jax
 import numpy as np
 from absl import app, flags
 
-import envs
-from envs.mjx.fetch_reference import SCRIPTS, replay_in_c
+from envs.mjx.episode_runner import EpisodeRunner
+from envs.mjx.fetch_reference import replay_episode_in_c, runner_script
 from hemjax.logger import write_csv
 
 _OUT = flags.DEFINE_string("out", "experiments/results/fetch_physics", "Output directory.")
@@ -30,47 +30,29 @@ SETTINGS = [(0.005, 8), (0.005, 4), (0.01, 4), (0.01, 8)]  # (timestep s, solver
 GAP_EPISODES = 32
 
 
-def scripted_episode(env: envs.GoalEnv, name: str, num_envs: int):
-    """jit(key -> (first qpos [N, nq], actions [T, N, 4], qpos [T, N, nq], qvel [T, N, nv],
-    success [T, N])) for the scripted policy of task `name`."""
-    script = jax.vmap(SCRIPTS[name])
-
-    @jax.jit
-    def episode(key):
-        first = jax.vmap(env.reset)(jax.random.split(key, num_envs))
-
-        def body(state, _):
-            action = script(state.obs, state.desired_goal)
-            state = jax.vmap(env.step)(state, action)
-            return state, (action, state.physics.qpos, state.physics.qvel, state.success)
-
-        _, records = jax.lax.scan(body, first, None, length=env.max_steps)
-        return (first.physics.qpos, *records)
-
-    return episode
-
-
 def measure(timestep: float, iterations: int, num_envs: int) -> dict:
     key = jax.random.key(0)
-    push = envs.make("fetch_push", timestep=timestep, solver_iterations=iterations)
-    run = scripted_episode(push, "fetch_push", num_envs)
+    physics = {"timestep": timestep, "solver_iterations": iterations}
+    push = EpisodeRunner("fetch_push", num_envs, runner_script("fetch_push"), **physics)
     start = time.perf_counter()
-    jax.block_until_ready(run(key))
+    push.run(key, scripted=True)
     first_call = time.perf_counter() - start
     start = time.perf_counter()
-    first_qpos, actions, qpos, qvel, success = jax.device_get(run(key))
+    episode = push.run(key, scripted=True)
     seconds = time.perf_counter() - start
-    obj = slice(push.object_qpos.start, push.object_qpos.start + 3)
+    qpos = episode.states.physics.qpos
+    obj = slice(push.env.object_qpos.start, push.env.object_qpos.start + 3)
     gaps = []
     for i in range(GAP_EPISODES):
-        expected = replay_in_c(push, first_qpos[i], actions[:, i], (qpos[:, i], qvel[:, i]))
+        expected = replay_episode_in_c(push.env, episode, i, resync=True)
         gaps.append(np.abs(qpos[:, i, obj] - expected[:, obj]).max())
-    slide = envs.make("fetch_slide", timestep=timestep, solver_iterations=iterations)
-    slide_success = jax.device_get(scripted_episode(slide, "fetch_slide", num_envs)(key)[-1])
+    slide = EpisodeRunner("fetch_slide", num_envs, runner_script("fetch_slide"), **physics)
+    slide_success = slide.run(key, scripted=True).states.success
+    success = episode.states.success
     row = {
         "timestep_s": timestep,
         "solver_iterations": iterations,
-        "push_env_steps_per_s": round(num_envs * push.max_steps / seconds),
+        "push_env_steps_per_s": round(num_envs * push.env.max_steps / seconds),
         "push_compile_s": round(first_call - seconds, 1),
         "push_c_gap_median_mm": round(1e3 * float(np.median(gaps)), 2),
         "push_c_gap_max_mm": round(1e3 * float(np.max(gaps)), 2),

@@ -18,19 +18,18 @@ import jax.numpy as jnp
 import mujoco
 import numpy as np
 import pytest
-from episode_runner import Episode, EpisodeRunner, compiled_runner
 
 import envs
+from envs.mjx.episode_runner import Episode, EpisodeRunner, compiled_runner
 from envs.mjx.fetch import (
     ACTION_SCALE,
     AIR_HEIGHT,
     ENV_DT,
     MIN_OBJECT_DISTANCE,
-    FetchEnv,
     mat_to_euler,
     quat_to_mat,
 )
-from envs.mjx.fetch_reference import SCRIPTS, replay_in_c
+from envs.mjx.fetch_reference import SCRIPTS, replay_episode_in_c, runner_script
 
 NUM_ENVS = 16
 ROOT = Path(__file__).parents[1]
@@ -40,8 +39,7 @@ ROOT = Path(__file__).parents[1]
 
 
 def make_runner(name: str, num_envs: int = NUM_ENVS) -> EpisodeRunner:
-    script = SCRIPTS[name]
-    return compiled_runner(name, num_envs, lambda env, s: script(s.obs, s.desired_goal))
+    return compiled_runner(name, num_envs, runner_script(name))
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +50,6 @@ def reach():
 @pytest.fixture(scope="module")
 def pick():
     return make_runner("fetch_pick_and_place")
-
-
-def replay(env: FetchEnv, episode: Episode, i: int, resync: bool = False) -> np.ndarray:
-    """qpos [T, nq] of env i's episode replayed in C (see fetch_reference.replay_in_c)."""
-    physics = episode.states.physics
-    states = (physics.qpos[:, i], physics.qvel[:, i]) if resync else None
-    return replay_in_c(env, episode.first.physics.qpos[i], episode.action[:, i], states)
 
 
 def success_rate(episode: Episode) -> float:
@@ -143,7 +134,7 @@ def test_reach_matches_mujoco_c_simulator(reach):
     actions = jax.random.uniform(jax.random.key(1), (50, NUM_ENVS, 4), jnp.float32, -1.0, 1.0)
     episode = reach.run(jax.random.key(2), actions)
     for i in range(4):
-        expected = replay(reach.env, episode, i)
+        expected = replay_episode_in_c(reach.env, episode, i)
         np.testing.assert_allclose(episode.states.physics.qpos[:, i], expected, atol=2e-5)
 
 
@@ -209,7 +200,7 @@ def test_pick_and_place_matches_mujoco_c_simulator_through_a_grasp(pick):
     goals = jnp.tile(jnp.array([start[0], start[1] + 0.1, 0.75]), (NUM_ENVS, 1))
     episode = pick.run(jax.random.key(8), goals=goals, scripted=True)
     for i in range(2):
-        expected = replay(env, episode, i)
+        expected = replay_episode_in_c(env, episode, i)
         assert expected[-1, env.object_qpos][2] > 0.6  # the C simulator lifted it too
         qpos = episode.states.physics.qpos[:, i]
         np.testing.assert_allclose(qpos[:, :5], expected[:, :5], atol=1e-3)
@@ -286,7 +277,7 @@ def test_push_and_slide_match_mujoco_c_simulator(name, atol):
     object_xyz = slice(env.object_qpos.start, env.object_qpos.start + 3)
     qpos = episode.states.physics.qpos
     for i in range(8):
-        expected = replay(env, episode, i, resync=True)
+        expected = replay_episode_in_c(env, episode, i, resync=True)
         np.testing.assert_allclose(qpos[:, i, :3], expected[:, :3], atol=atol)
         np.testing.assert_allclose(qpos[:, i, object_xyz], expected[:, object_xyz], atol=atol)
     moved = qpos[-1, :, object_xyz] - episode.first.physics.qpos[:, object_xyz]

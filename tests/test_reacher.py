@@ -7,9 +7,9 @@ import jax.numpy as jnp
 import mujoco
 import numpy as np
 import pytest
-from episode_runner import compiled_runner
 
 import envs
+from envs.mjx.episode_runner import compiled_runner
 from envs.mjx.reacher import ARENA_HIGH, ARENA_LOW, GOAL_RADIUS, NORMALISED_THRESHOLD, Reacher
 
 NUM_ENVS = 8

@@ -5,9 +5,9 @@ import jax.numpy as jnp
 import mujoco
 import numpy as np
 import pytest
-from episode_runner import compiled_runner
 
 import envs
+from envs.mjx.episode_runner import compiled_runner
 from envs.mjx.sawyer import HAND_HIGH, HAND_LOW, SawyerReach
 
 NUM_ENVS = 8

@@ -5,15 +5,20 @@ push, slide and pick-and-place), and a replay of an MJX episode in MuJoCo's C si
 
     action = SCRIPTS["fetch_push"](state.obs, state.desired_goal)        # [4], jittable
     qpos = replay_in_c(env, first_qpos, actions)                         # [T, nq], float64
+    qpos = replay_episode_in_c(env, episode, i)      # the same for env i of an EpisodeRunner run
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
 import mujoco
 import numpy as np
 
+from envs.core import EnvState
+from envs.mjx.episode_runner import Episode
 from envs.mjx.fetch import ACTION_SCALE, ENV_DT, FINGER_OPEN, FetchEnv
 
 HOVER_Z = 0.49  # grip height whose fingertips clear an object on the table (top at 0.45)
@@ -110,6 +115,12 @@ SCRIPTS = {
 }
 
 
+def runner_script(name: str) -> Callable[[FetchEnv, EnvState], jax.Array]:
+    """SCRIPTS[name] as an EpisodeRunner script: (env, one env's state) -> action [4]."""
+    script = SCRIPTS[name]
+    return lambda env, state: script(state.obs, state.desired_goal)
+
+
 # ------------------------------------------------------------------ the C simulator
 
 
@@ -144,3 +155,12 @@ def replay_in_c(
         mujoco.mj_step(model, data, nstep=env.n_substeps)
         qpos.append(data.qpos.copy())
     return np.array(qpos)
+
+
+def replay_episode_in_c(
+    env: FetchEnv, episode: Episode, i: int, resync: bool = False
+) -> np.ndarray:
+    """replay_in_c for env i of an EpisodeRunner episode: qpos [T, nq]."""
+    physics = episode.states.physics
+    states = (physics.qpos[:, i], physics.qvel[:, i]) if resync else None
+    return replay_in_c(env, episode.first.physics.qpos[i], episode.action[:, i], states)

@@ -1,4 +1,5 @@
-"""A jitted batched episode runner for the MJX env tests, compiled once per env and module.
+"""A jitted batched episode runner for checking MJX envs (the env tests,
+experiments/fetch_physics.py), compiled once per runner.
 
 runner = compiled_runner("reacher", num_envs=8, script=servo)   # compiles, prints the time
 episode = runner.run(key, runner.random_actions(key2))          # replay given actions
@@ -48,15 +49,17 @@ def _kinematics(state: EnvState) -> EnvState:
 class EpisodeRunner:
     """Actions are clip(open_loop[t] + scripted * script(env, state)), the script mapping one
     env's state to an action [A]; `goals` ([N, G], NaN = keep the sampled goal) replace the
-    goals after reset. `traces` counts compilations of the episode function."""
+    goals after reset; `env_kwargs` go to envs.make. `traces` counts compilations of the
+    episode function."""
 
     def __init__(
         self,
         name: str,
         num_envs: int,
         script: Callable[[envs.GoalEnv, EnvState], jax.Array] | None = None,
+        **env_kwargs: Any,
     ):
-        self.env = env = envs.make(name)
+        self.env = env = envs.make(name, **env_kwargs)
         self.num_envs = num_envs
         self.traces = 0
         script = script or (lambda env, state: jnp.zeros(env.action_space.size, jnp.float32))
