@@ -11,7 +11,7 @@ import ml_collections
 import numpy as np
 
 import envs
-from hemjax.learner import Learner, make_learner
+from hemjax.learners import Learner, make_learner
 from hemjax.train import TrainState
 
 
@@ -29,7 +29,7 @@ def learner_for(train_state: TrainState) -> Learner:
 
 @functools.partial(jax.jit, static_argnums=0)
 def _greedy_env_action(learner: Learner, params, obs, goal):
-    return learner.policy.to_env_action(learner.policy.greedy(params, obs, goal))
+    return learner.greedy_action(params, obs, goal)
 
 
 def _seed_params(train_state: TrainState, seed_index: int):

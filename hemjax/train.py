@@ -22,7 +22,8 @@ import numpy as np
 import envs
 from hemjax.checkpoint import Checkpointer, check_resumable, checkpoint_dir
 from hemjax.config import validate
-from hemjax.learner import Learner, LearnerState, make_learner
+from hemjax.learners import Learner, make_learner
+from hemjax.learners.hem import LearnerState
 from hemjax.logger import MetricsLogger
 
 AXIS = "devices"

@@ -14,7 +14,7 @@ import numpy as np
 import envs
 import hemjax as hem
 from hemjax.hindsight import Batch
-from hemjax.learner import make_learner
+from hemjax.learners import make_learner
 
 
 def update_equivalence() -> dict:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import hemjax as hem
-from hemjax.learner import Learner
+from hemjax.learners.hem import Learner
 
 
 @pytest.fixture(scope="module")

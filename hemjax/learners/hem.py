@@ -1,4 +1,4 @@
-"""One hEM learner (one seed on one device): its state, its training iteration, its evaluation.
+"""The hEM learner (one seed on one device): its state, its training iteration, its evaluation.
 
 The iteration is Algorithm 1 of the paper: collect N episodes with exploration, write them into
 the replay buffer, then a few Adam steps on relabelled samples (partial E- and M-steps). When
@@ -18,6 +18,7 @@ from flax import struct
 from envs import GoalEnv
 from hemjax import buffer as replay
 from hemjax.hindsight import sample_batch
+from hemjax.learners.base import device_mean, greedy_success
 from hemjax.losses import nll_loss
 from hemjax.networks import Params, Policy
 from hemjax.rollout import rollout
@@ -81,7 +82,7 @@ class Learner:
         return rollout(self.env, act, self.policy.to_env_action, key, self.num_envs)
 
     def _mean(self, x: jax.Array) -> jax.Array:
-        return x if self.axis_name is None else jax.lax.pmean(x, self.axis_name)
+        return device_mean(x, self.axis_name)
 
     def update(self, params: Params, opt_state: optax.OptState, batch):
         """One Adam step on the NLL of `batch`; returns (params, opt_state, loss)."""
@@ -117,15 +118,13 @@ class Learner:
         new_state = LearnerState(params, opt_state, buffer, key, state.iteration + 1)
         return new_state, metrics
 
+    def greedy_action(self, params: Params, obs: jax.Array, goal: jax.Array) -> jax.Array:
+        """The policy's most likely action, in the env's action space."""
+        return self.policy.to_env_action(self.policy.greedy(params, obs, goal))
+
     def evaluate(self, params: Params, key: jax.Array, num_episodes: int) -> jax.Array:
         """Greedy success rate on `num_episodes` fresh goals (averaged over devices): []."""
-
-        def act(obs, goal, key):
-            del key
-            return self.policy.greedy(params, obs, goal)
-
-        _, success = rollout(self.env, act, self.policy.to_env_action, key, num_episodes)
-        return self._mean(jnp.mean(success.astype(jnp.float32)))
+        return greedy_success(self, params, key, num_episodes)
 
 
 def make_learner(
