@@ -9,6 +9,9 @@ comes from the same episode's achieved goals at index j:
 Each sample is weighted by the return it earns, r(achieved_goal[j], g) with j = L for "none":
 relabelled goals are rewarding by construction (weight 1), while "none" keeps only the episodes
 that reached their own goal, which is q proportional to p(O=1 | tau, g) for the original goals.
+
+`sample_transitions` draws from the same buffer, with the same (episode, t, j) draw, the
+transitions that value-based learners (HER) need: s_{t+1}, the reward and a terminal flag.
 """
 
 from __future__ import annotations
@@ -32,18 +35,13 @@ class Batch:
     weight: jax.Array
 
 
-def sample_batch(
-    buffer: ReplayBuffer,
-    key: jax.Array,
-    batch_size: int,
-    strategy: str,
-    compute_reward: Callable[[jax.Array, jax.Array], jax.Array],
-) -> Batch:
-    """Draws `batch_size` relabelled samples from the filled part of `buffer`."""
+def _draw_indices(
+    buffer: ReplayBuffer, key: jax.Array, batch_size: int, strategy: str
+) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
+    """Episode slots, steps t in [0, L), goal steps j (per `strategy`) and lengths L: [B] each."""
     episode_key, time_key, goal_key = jax.random.split(key, 3)
     episode = jax.random.randint(episode_key, (batch_size,), 0, jnp.maximum(buffer.size, 1))
-    data = buffer.episodes
-    length = data.length[episode]  # [B]
+    length = buffer.episodes.length[episode]  # [B]
     t = jnp.floor(jax.random.uniform(time_key, (batch_size,)) * length).astype(jnp.int32)
     t = jnp.minimum(t, jnp.maximum(length - 1, 0))
     u = jax.random.uniform(goal_key, (batch_size,))
@@ -55,7 +53,19 @@ def sample_batch(
         j = length
     else:
         raise ValueError(f"hindsight strategy {strategy!r} is not one of future/final/episode/none")
-    j = jnp.clip(j, 0, length)
+    return episode, t, jnp.clip(j, 0, length), length
+
+
+def sample_batch(
+    buffer: ReplayBuffer,
+    key: jax.Array,
+    batch_size: int,
+    strategy: str,
+    compute_reward: Callable[[jax.Array, jax.Array], jax.Array],
+) -> Batch:
+    """Draws `batch_size` relabelled samples from the filled part of `buffer`."""
+    episode, t, j, length = _draw_indices(buffer, key, batch_size, strategy)
+    data = buffer.episodes
     reached = data.achieved_goal[episode, j]  # [B, G]
     goal = data.desired_goal[episode] if strategy == "none" else reached
     valid = (length > 0) & (buffer.size > 0)
@@ -65,4 +75,63 @@ def sample_batch(
         goal=goal,
         action=data.action[episode, t],
         weight=weight.astype(jnp.float32),
+    )
+
+
+@struct.dataclass
+class Transitions:
+    """B transitions (s_t, a_t, s_{t+1}) for a goal g, for value-based learners (HER).
+
+    obs, next_obs: [B, O]; action: [B] int32 or [B, A] (normalised); goal: [B, G].
+    reward: [B] in the `her_reward` convention; terminal: [B] bool, g is reached at s_{t+1}
+    (the episode would have ended there, so the target does not bootstrap past it);
+    valid: [B] float32, 0 for draws from an empty buffer or an episode without transitions.
+    """
+
+    obs: jax.Array
+    action: jax.Array
+    next_obs: jax.Array
+    goal: jax.Array
+    reward: jax.Array
+    terminal: jax.Array
+    valid: jax.Array
+
+
+REWARD_CONVENTIONS = ("0/1", "-1/0")
+
+
+def convention_reward(success: jax.Array, convention: str) -> jax.Array:
+    """A 0/1 success [...] as a reward: "0/1" keeps it, "-1/0" subtracts 1."""
+    if convention == "0/1":
+        return success
+    if convention == "-1/0":
+        return success - 1.0
+    raise ValueError(f"her_reward={convention!r} is not allowed: one of {list(REWARD_CONVENTIONS)}")
+
+
+def sample_transitions(
+    buffer: ReplayBuffer,
+    key: jax.Array,
+    batch_size: int,
+    relabel_probability: float,
+    reward_convention: str,
+    compute_reward: Callable[[jax.Array, jax.Array], jax.Array],
+) -> Transitions:
+    """HER's `future` replay: (episode, t) as in `sample_batch`; with `relabel_probability`
+    the goal is one achieved strictly later (j in [t+1, L]), else the episode's own goal."""
+    draw_key, relabel_key = jax.random.split(key)
+    episode, t, j, length = _draw_indices(buffer, draw_key, batch_size, "future")
+    data = buffer.episodes
+    relabel = jax.random.uniform(relabel_key, (batch_size,)) < relabel_probability
+    goal = jnp.where(relabel[:, None], data.achieved_goal[episode, j], data.desired_goal[episode])
+    success = compute_reward(data.achieved_goal[episode, t + 1], goal).astype(jnp.float32)
+    valid = (length > 0) & (buffer.size > 0)
+    return Transitions(
+        obs=data.obs[episode, t],
+        action=data.action[episode, t],
+        next_obs=data.obs[episode, t + 1],
+        goal=goal,
+        reward=convention_reward(success, reward_convention),
+        terminal=success > 0,
+        valid=valid.astype(jnp.float32),
     )

@@ -1,0 +1,62 @@
+"""The networks of the value-based baselines (appendix C: ReLU MLPs, sizes from the config).
+
+Actor: pi(s, g) -> a in [-1, 1]^A (tanh), the deterministic DDPG policy in normalised actions.
+Critic: Q(s, a, g) -> [] on the concatenation [s, a, g].
+QNetwork: Q(s, ., g) -> [num_actions], the DQN value of every discrete action.
+Inputs are already normalised by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+
+class MLP(nn.Module):
+    """ReLU hidden layers, then a linear layer of `output_size`."""
+
+    hidden_sizes: Sequence[int]
+    output_size: int
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        for size in self.hidden_sizes:
+            x = nn.relu(nn.Dense(size)(x))
+        return nn.Dense(self.output_size)(x)
+
+
+class Actor(nn.Module):
+    """(obs [..., O], goal [..., G]) -> action [..., A] in [-1, 1]."""
+
+    hidden_sizes: Sequence[int]
+    action_size: int
+
+    @nn.compact
+    def __call__(self, obs: jax.Array, goal: jax.Array) -> jax.Array:
+        x = jnp.concatenate([obs, goal], axis=-1)
+        return jnp.tanh(MLP(self.hidden_sizes, self.action_size)(x))
+
+
+class Critic(nn.Module):
+    """(obs [..., O], action [..., A], goal [..., G]) -> Q [...]."""
+
+    hidden_sizes: Sequence[int]
+
+    @nn.compact
+    def __call__(self, obs: jax.Array, action: jax.Array, goal: jax.Array) -> jax.Array:
+        x = jnp.concatenate([obs, action, goal], axis=-1)
+        return MLP(self.hidden_sizes, 1)(x)[..., 0]
+
+
+class QNetwork(nn.Module):
+    """(obs [..., O], goal [..., G]) -> Q of every action [..., num_actions]."""
+
+    hidden_sizes: Sequence[int]
+    num_actions: int
+
+    @nn.compact
+    def __call__(self, obs: jax.Array, goal: jax.Array) -> jax.Array:
+        return MLP(self.hidden_sizes, self.num_actions)(jnp.concatenate([obs, goal], axis=-1))
