@@ -1,6 +1,9 @@
 """Goal-conditioned policies pi(a | s, g): an MLP on [obs, goal], categorical or Gaussian head.
 
 Continuous policies act in a normalised space [-1, 1]^A; `to_env_action` maps to the env's box.
+Image observations or goals (rank-3 [H, W, C] per sample, from the env's `obs_shape` /
+`goal_shape`) first pass through a CNN (appendix C.2); flat ones reach the MLP unchanged, so a
+state-based policy has exactly the parameters and outputs it had before images existed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,63 @@ from envs import Box, Discrete, GoalEnv
 
 Params = dict
 
+# Appendix C.2: (features, kernel, stride) of each conv layer, each followed by a relu.
+CONV_LAYERS = ((32, 8, 4), (64, 4, 2), (64, 3, 2))
+MIN_IMAGE_SIZE = 36  # smallest height / width the three VALID convolutions accept
+
+
+def observation_shape(env: GoalEnv) -> tuple[int, ...]:
+    """Per-sample obs shape: `env.obs_shape` when the env has one, else (env.obs_size,)."""
+    return tuple(getattr(env, "obs_shape", (env.obs_size,)))
+
+
+def goal_shape(env: GoalEnv) -> tuple[int, ...]:
+    """Per-sample goal shape: `env.goal_shape` when the env has one, else (env.goal_size,)."""
+    return tuple(getattr(env, "goal_shape", (env.goal_size,)))
+
+
+def _check_image_shape(field: str, shape: tuple[int, ...]) -> None:
+    if len(shape) == 3 and min(shape[:2]) < MIN_IMAGE_SIZE:
+        raise ValueError(
+            f"{field}={shape} is not allowed: images need height and width >= {MIN_IMAGE_SIZE}"
+        )
+    if len(shape) not in (1, 3):
+        raise ValueError(f"{field}={shape} is not allowed: [size] or an image [H, W, C]")
+
+
+class ConvTorso(nn.Module):
+    """Images [..., H, W, C] (pixel values 0..255, any dtype) -> features [..., F] float32."""
+
+    @nn.compact
+    def __call__(self, image: jax.Array) -> jax.Array:
+        batch_shape = image.shape[:-3]
+        x = image.reshape((-1,) + image.shape[-3:]).astype(jnp.float32) / 255.0
+        for features, kernel, stride in CONV_LAYERS:
+            x = nn.relu(
+                nn.Conv(
+                    features=features,
+                    kernel_size=(kernel, kernel),
+                    strides=(stride, stride),
+                    padding="VALID",
+                )(x)
+            )
+        return x.reshape(batch_shape + (-1,))
+
+
+class _Inputs(nn.Module):
+    """[obs, goal] as one flat vector; image parts go through one shared ConvTorso."""
+
+    image_obs: bool
+    image_goal: bool
+
+    @nn.compact
+    def __call__(self, obs: jax.Array, goal: jax.Array) -> jax.Array:
+        if self.image_obs or self.image_goal:
+            encoder = ConvTorso()
+            obs = encoder(obs) if self.image_obs else obs
+            goal = encoder(goal) if self.image_goal else goal
+        return jnp.concatenate([obs, goal], axis=-1)
+
 
 class _Torso(nn.Module):
     hidden_sizes: Sequence[int]
@@ -31,10 +91,14 @@ class _Torso(nn.Module):
 class _CategoricalNet(nn.Module):
     hidden_sizes: Sequence[int]
     num_actions: int
+    image_obs: bool = False
+    image_goal: bool = False
 
     @nn.compact
     def __call__(self, obs: jax.Array, goal: jax.Array) -> jax.Array:
-        x = _Torso(self.hidden_sizes)(jnp.concatenate([obs, goal], axis=-1))
+        x = _Torso(self.hidden_sizes)(
+            _Inputs(image_obs=self.image_obs, image_goal=self.image_goal)(obs, goal)
+        )
         return nn.Dense(self.num_actions)(x)  # logits [..., num_actions]
 
 
@@ -43,10 +107,14 @@ class _GaussianNet(nn.Module):
     action_size: int
     initial_std: float
     learn_std: bool
+    image_obs: bool = False
+    image_goal: bool = False
 
     @nn.compact
     def __call__(self, obs: jax.Array, goal: jax.Array) -> tuple[jax.Array, jax.Array]:
-        x = _Torso(self.hidden_sizes)(jnp.concatenate([obs, goal], axis=-1))
+        x = _Torso(self.hidden_sizes)(
+            _Inputs(image_obs=self.image_obs, image_goal=self.image_goal)(obs, goal)
+        )
         mean = jnp.tanh(nn.Dense(self.action_size)(x))
         log_std = jnp.full((self.action_size,), math.log(self.initial_std))
         if self.learn_std:
@@ -56,7 +124,11 @@ class _GaussianNet(nn.Module):
 
 @dataclasses.dataclass(frozen=True)
 class Policy:
-    """Pure functions of (params, obs [..., O], goal [..., G]) for one env's action space."""
+    """Pure functions of (params, obs [..., *obs_shape], goal [..., *goal_shape]) for one env.
+
+    obs_shape / goal_shape are [O] / [G] for state envs; an image [H, W, C] (uint8 pixels)
+    switches on the CNN torso for that input.
+    """
 
     env: GoalEnv
     hidden_sizes: tuple[int, ...]
@@ -70,13 +142,19 @@ class Policy:
     @property
     def _net(self) -> nn.Module:
         space = self.env.action_space
+        obs_shape, goal_shape_ = observation_shape(self.env), goal_shape(self.env)
+        _check_image_shape("obs_shape", obs_shape)
+        _check_image_shape("goal_shape", goal_shape_)
+        images = {"image_obs": len(obs_shape) == 3, "image_goal": len(goal_shape_) == 3}
         if isinstance(space, Discrete):
-            return _CategoricalNet(self.hidden_sizes, space.num_actions)
-        return _GaussianNet(self.hidden_sizes, space.size, self.initial_std, self.learn_std)
+            return _CategoricalNet(self.hidden_sizes, space.num_actions, **images)
+        return _GaussianNet(
+            self.hidden_sizes, space.size, self.initial_std, self.learn_std, **images
+        )
 
     def init(self, key: jax.Array) -> Params:
-        obs = jnp.zeros((self.env.obs_size,), jnp.float32)
-        goal = jnp.zeros((self.env.goal_size,), jnp.float32)
+        obs = jnp.zeros(observation_shape(self.env), jnp.float32)
+        goal = jnp.zeros(goal_shape(self.env), jnp.float32)
         return self._net.init(key, obs, goal)
 
     def log_prob(self, params: Params, obs: jax.Array, goal: jax.Array, action: jax.Array):
