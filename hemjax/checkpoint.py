@@ -1,23 +1,24 @@
-"""Orbax checkpoints in `<workdir>/checkpoints`: atomic, asynchronous, newest valid one wins.
+"""Orbax checkpoints in `<workdir>/checkpoints`: atomic, asynchronous, never lost by accident.
 
-A checkpoint holds the learner state of this process's devices (parameters, optimizer state,
-replay buffer, PRNG keys, counters) as host arrays, plus JSON metadata: the config, the
-evaluation history and the device layout. Each process of a multi-host run keeps its own
-directory, since each holds its own devices' buffer shards.
+A checkpoint holds the global learner state (parameters, optimiser state, replay buffer, PRNG
+keys, counters; sharded arrays, written by every process together) plus JSON metadata: the config,
+the evaluation history and the device layout. A save returns once the state is copied off the
+devices; the files are written in the background. Checkpoints that cannot be read are moved to
+`<workdir>/checkpoints_unreadable` (never deleted), and a run whose checkpoints all fail to restore
+refuses to start instead of starting over.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
 import jax
 import ml_collections
-import numpy as np
 import orbax.checkpoint as ocp
 
 from hemjax.config import RESUMABLE_FIELDS, ConfigError
@@ -25,66 +26,75 @@ from hemjax.config import RESUMABLE_FIELDS, ConfigError
 log = logging.getLogger(__name__)
 
 
+class CheckpointError(RuntimeError):
+    """Checkpoints exist but cannot be used, or a save failed; the message says which and why."""
+
+
 def checkpoint_dir(workdir: str) -> str:
-    """This process's checkpoint directory under `workdir`."""
-    base = os.path.join(os.path.abspath(workdir), "checkpoints")
-    if jax.process_count() == 1:
-        return base
-    return os.path.join(base, f"process_{jax.process_index()}")
+    """The checkpoint directory under `workdir`."""
+    return os.path.join(os.path.abspath(workdir), "checkpoints")
+
+
+def unreadable_dir(workdir: str) -> str:
+    """Where checkpoints that could not be restored are moved, kept for inspection."""
+    return os.path.join(os.path.abspath(workdir), "checkpoints_unreadable")
 
 
 class Checkpointer:
-    """Saves (step, state, metadata) in the background and restores the newest valid step.
+    """Saves (step, state, metadata) asynchronously and restores the newest usable step."""
 
-    A save blocks training only while the state is copied to the host; a worker thread then
-    writes it (one save at a time, each finished before the next starts).
-    """
-
-    def __init__(self, workdir: str, keep: int):
+    def __init__(self, workdir: str, keep: int, read_only: bool = False):
+        self._workdir = workdir
         directory = checkpoint_dir(workdir)
-        os.makedirs(directory, exist_ok=True)
+        if not read_only:
+            os.makedirs(directory, exist_ok=True)
         self._manager = ocp.CheckpointManager(
             directory,
             options=ocp.CheckpointManagerOptions(
                 create=False,
                 max_to_keep=keep,
-                enable_async_checkpointing=False,  # the worker thread makes saves async
-                cleanup_tmp_directories=True,
-                # every process writes its own directory; saves still run in step together
-                multiprocessing_options=ocp.options.MultiprocessingOptions(primary_host=None),
+                read_only=read_only,
+                cleanup_tmp_directories=not read_only,
+                enable_async_checkpointing=True,
             ),
         )
-        self._worker = concurrent.futures.ThreadPoolExecutor(max_workers=1)
-        self._pending: concurrent.futures.Future | None = None
+
+    def steps(self) -> list[int]:
+        """Steps of the finished checkpoints, newest first."""
+        return sorted(self._manager.all_steps(), reverse=True)
 
     def save(self, step: int, state: Any, metadata: dict[str, Any]) -> None:
-        """Starts writing `state` (a pytree) and `metadata` (JSON-able) under `step`, both
-        copied now: the caller may change them while the worker writes."""
-        # A real copy: on CPU device_get can alias device buffers that the next, donating
-        # training call overwrites while the worker is still writing.
-        host_state = jax.tree.map(lambda x: np.array(x, copy=True), state)
-        # A snapshot too: the training loop appends to the history list inside `metadata`;
-        # a slow worker once saved a later chunk's record with this step's state.
+        """Starts writing `state` (a pytree of arrays) and `metadata` (JSON-able) under `step`.
+
+        Returns once the arrays are copied off the devices, so the caller may donate them; the
+        metadata is snapshotted now. Raises CheckpointError if Orbax refuses the step."""
         metadata = json.loads(json.dumps(metadata))
-        self.wait()
-        self._pending = self._worker.submit(
-            self._manager.save,
+        self._manager.wait_until_finished()
+        saved = self._manager.save(
             step,
             args=ocp.args.Composite(
-                state=ocp.args.StandardSave(host_state), meta=ocp.args.JsonSave(metadata)
+                state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(metadata)
             ),
         )
+        if not saved:
+            raise CheckpointError(
+                f"checkpoint {step} was not written: a checkpoint at or after step {step} "
+                f"already exists in {checkpoint_dir(self._workdir)}"
+            )
 
     def restore_latest(
-        self, make_template: Callable[[dict[str, Any]], Any]
+        self, make_template: Callable[[dict[str, Any]], Any], move_unreadable: bool
     ) -> tuple[int, Any, dict[str, Any]] | None:
-        """(step, state, metadata) of the newest readable checkpoint, or None if there is none.
+        """(step, state, metadata) of the newest readable checkpoint; None if there is none.
 
-        `make_template(metadata)` returns a host pytree shaped like the state (and may raise
-        ConfigError, which propagates). Unreadable checkpoints are skipped with a warning naming
-        them."""
+        `make_template(metadata)` returns an abstract pytree (ShapeDtypeStructs with shardings)
+        shaped like the state; it may raise ConfigError, which propagates. Unreadable newer
+        checkpoints are skipped with a warning (and, with `move_unreadable`, moved aside so the
+        step can be written again). If checkpoints exist and none can be read, CheckpointError
+        names each with its reason and nothing is changed."""
         self.wait()
-        for step in sorted(self._manager.all_steps(), reverse=True):
+        failures = []
+        for step in self.steps():
             try:
                 meta = self._manager.restore(
                     step, args=ocp.args.Composite(meta=ocp.args.JsonRestore())
@@ -93,35 +103,40 @@ class Checkpointer:
                 state = self._manager.restore(
                     step, args=ocp.args.Composite(state=ocp.args.StandardRestore(template))
                 ).state
-                _check_same_structure(template, state)
             except ConfigError:
                 raise
-            except Exception as error:  # noqa: BLE001 - any unreadable checkpoint is skipped
-                log.warning(
-                    "skipping unreadable checkpoint %s: %s",
-                    os.path.join(str(self._manager.directory), str(step)),
-                    f"{type(error).__name__}: {error}"[:300],
-                )
+            except Exception as error:  # noqa: BLE001 - any unreadable checkpoint is reported
+                reason = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+                log.warning("skipping unreadable checkpoint %d: %s", step, reason)
+                failures.append((step, reason))
                 continue
+            if move_unreadable:
+                for bad, _ in failures:
+                    self._move_aside(bad)
             return step, state, meta
+        if failures:
+            listed = "; ".join(f"{step}: {reason}" for step, reason in failures)
+            raise CheckpointError(
+                f"none of the checkpoints in {checkpoint_dir(self._workdir)} can be restored "
+                f"({listed}); nothing was changed. To start over, move that directory away"
+            )
         return None
+
+    def _move_aside(self, step: int) -> None:
+        if jax.process_index() == 0:
+            target = unreadable_dir(self._workdir)
+            os.makedirs(target, exist_ok=True)
+            destination = os.path.join(target, f"{step}-{int(time.time())}")
+            os.replace(os.path.join(checkpoint_dir(self._workdir), str(step)), destination)
+            log.warning("moved unreadable checkpoint %d to %s", step, destination)
+        self._manager.reload()
 
     def wait(self) -> None:
         """Blocks until every started save is on disk; re-raises a failed save's error."""
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            pending.result()
+        self._manager.wait_until_finished()
 
     def close(self) -> None:
-        self.wait()
-        self._worker.shutdown()
         self._manager.close()
-
-
-def _check_same_structure(template: Any, restored: Any) -> None:
-    for want, got in zip(jax.tree.leaves(template), jax.tree.leaves(restored), strict=True):
-        if np.shape(want) != np.shape(got) or np.asarray(got).dtype != np.asarray(want).dtype:
-            raise ValueError(f"array {np.shape(got)} does not match {np.shape(want)}")
 
 
 def check_resumable(saved: dict[str, Any], config: ml_collections.ConfigDict) -> None:

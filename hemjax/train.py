@@ -1,8 +1,9 @@
-"""The training driver: compiled chunks of iterations on every local device, host-side logging.
+"""The training driver: one compiled program per step kind over the device mesh, and the host loop.
 
-Layout: every LearnerState leaf is [local_devices, num_seeds, ...]. Devices split the episodes,
-buffer and batch of each seed and average gradients (pmap over AXIS); seeds are independent
-programs batched by vmap.
+Every device of every host runs the same per-device code (`shard_map` inside `jit`); seeds are
+batched by `vmap` inside it. Devices split each seed's episodes, buffer and batch and average
+gradients over `mesh.AXIS` (see `hemjax.mesh` for where each leaf lives). The host loop runs
+chunks of up to `eval_every` iterations, evaluates after each, logs, and checkpoints.
 """
 
 from __future__ import annotations
@@ -12,202 +13,309 @@ import json
 import math
 import os
 import time
+from contextlib import ExitStack
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import ml_collections
 import numpy as np
+from jax.sharding import NamedSharding
+from jax.sharding import PartitionSpec as P
 
 import envs
-from hemjax.checkpoint import Checkpointer, check_resumable, checkpoint_dir
+from hemjax import mesh as layout
+from hemjax.checkpoint import Checkpointer, CheckpointError, check_resumable, checkpoint_dir
 from hemjax.config import validate
 from hemjax.learners import Learner, make_learner
-from hemjax.learners.hem import LearnerState
 from hemjax.logger import MetricsLogger
+from hemjax.memory import check_fits
+from hemjax.preemption import Interrupted, StopOnSignal
+from hemjax.workdir_lock import WorkdirLock
 
-AXIS = "devices"
+# PRNG key streams: key(seed, stream, device) = fold_in(fold_in(PRNGKey(seed), stream), device).
+PARAMS_STREAM = 0  # network initialisation, with SHARED_DEVICE: identical on every device
+DATA_STREAM = 1  # each device's collection and sampling
+EVAL_STREAM = 2  # evaluation number k uses stream EVAL_STREAM + k
+SHARED_DEVICE = 2**31  # the device index folded in where every device must agree
+
+
+def stream_key(seed: jax.Array, stream: int | jax.Array, device: int | jax.Array) -> jax.Array:
+    """The raw uint32 [2] key of one (seed, stream, device)."""
+    return jax.random.fold_in(jax.random.fold_in(jax.random.PRNGKey(seed), stream), device)
 
 
 @dataclasses.dataclass
 class TrainState:
-    """What `hem.run` returns: the config, every learner's state, and the evaluation history."""
+    """What `hem.run` returns: the config, the learner state of every seed, the history."""
 
     config: ml_collections.ConfigDict
-    learner_state: LearnerState  # leaves [local_devices, num_seeds, ...]
+    learner_state: Any  # seed-batched learner state: leaves [num_seeds, ...] (global arrays)
     history: list[dict[str, Any]]
 
     @property
     def params(self):
-        """Policy parameters [num_seeds, ...] (identical on every device)."""
-        return jax.tree.map(lambda x: x[0], self.learner_state.params)
+        """Everything needed to act, per seed: leaves [num_seeds, ...]."""
+        return self.learner_state.params
 
     @property
     def iteration(self) -> int:
-        return int(self.learner_state.iteration[0, 0])
+        return int(np.asarray(self.learner_state.iteration)[0])
 
 
-@dataclasses.dataclass(frozen=True)
-class Plan:
-    """How a config's budget is spent: whole chunks of `chunk` iterations."""
-
-    steps_per_iteration: int  # env steps per iteration per seed, all devices together
-    chunk: int
-    num_chunks: int
-
-    @property
-    def num_iterations(self) -> int:
-        return self.chunk * self.num_chunks
-
-
-def make_plan(config: ml_collections.ConfigDict, env: envs.GoalEnv) -> Plan:
-    """The budget rounded up to whole chunks of eval_every iterations."""
-    steps = config.num_envs * env.max_steps
-    iterations = math.ceil(config.total_env_steps / steps)
-    return Plan(steps, config.eval_every, math.ceil(iterations / config.eval_every))
+def num_iterations(config: ml_collections.ConfigDict, env: envs.GoalEnv) -> int:
+    """Iterations the budget buys: the fewest whose env steps cover total_env_steps."""
+    return math.ceil(config.total_env_steps / (config.num_envs * env.max_steps))
 
 
 class Trainer:
-    """Compiled functions for one validated config on this process's devices."""
+    """The compiled programs of one validated config on the current device mesh."""
 
     def __init__(self, config: ml_collections.ConfigDict):
         self.config = config
-        self.num_devices = jax.device_count()
-        self.local_devices = jax.local_device_count()
+        self.mesh = layout.make_mesh()
+        self.num_devices = self.mesh.size
         self.env = envs.make(config.env_name, **dict(config.env_kwargs))
-        self.plan = make_plan(config, self.env)
-        self.learner: Learner = make_learner(config, self.env, self.num_devices, AXIS)
+        self.learner: Learner = make_learner(config, self.env, self.num_devices, layout.AXIS)
         self.eval_episodes = math.ceil(config.eval_episodes / self.num_devices)
-        learner = self.learner
-
-        def chunk(state: LearnerState):
-            step = jax.vmap(learner.iteration_step)
-            state, metrics = jax.lax.scan(lambda s, _: step(s), state, None, length=self.plan.chunk)
-            finite = jnp.all(jnp.isfinite(metrics["loss"])) & jnp.all(
-                jnp.array([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(state.params)])
-            )
-            return state, metrics, finite
-
-        def evaluate(params, keys):
-            return jax.vmap(lambda p, k: learner.evaluate(p, k, self.eval_episodes))(params, keys)
-
-        self.init = jax.pmap(jax.vmap(learner.init), axis_name=AXIS)
-        self.chunk = jax.pmap(chunk, axis_name=AXIS, donate_argnums=0)
-        self.evaluate = jax.pmap(evaluate, axis_name=AXIS)
-
-    def _device_indices(self) -> np.ndarray:
-        first = jax.process_index() * self.local_devices
-        return np.arange(first, first + self.local_devices)
-
-    def _seed_keys(self, stream: int, per_device: bool = True) -> np.ndarray:
-        """[local_devices, num_seeds, 2] uint32 keys of one stream (0 params, 1 data, 2+ eval);
-        without `per_device` every device gets the same keys (shared parameters)."""
-        seeds = self.config.seed + np.arange(self.config.num_seeds)
-        devices = self._device_indices() if per_device else [2**31] * self.local_devices
-        return np.asarray(
-            [
-                [
-                    jax.random.fold_in(jax.random.fold_in(jax.random.PRNGKey(s), stream), d)
-                    for s in seeds
-                ]
-                for d in devices
-            ],
-            np.uint32,
+        self.steps_per_iteration = config.num_envs * self.env.max_steps
+        self.seeds = np.asarray(config.seed + np.arange(config.num_seeds), np.int32)
+        block = jax.eval_shape(jax.vmap(self.learner.init), self._keys(), self._keys())
+        specs = layout.state_specs(block)
+        self.init = layout.per_device(self._init_block, self.mesh, P(), specs)
+        self.abstract_state = jax.eval_shape(self.init, self.seeds)  # global shapes
+        self.state_shardings = layout.shardings(self.mesh, specs)
+        self.chunk = layout.per_device(
+            self._chunk_block, self.mesh, (specs, P(), P(), P()), (specs, P(), P()), True
         )
 
-    def initial_state(self) -> LearnerState:
-        return self.init(self._seed_keys(0, per_device=False), self._seed_keys(1))
+    # ---- per-device code (one device's block; seeds batched by vmap) ----
 
-    def eval_keys(self, chunk_index: int) -> np.ndarray:
-        return self._seed_keys(2 + chunk_index)
+    def _init_block(self, seeds: jax.Array):
+        device = jax.lax.axis_index(layout.AXIS)
+        params_keys = jax.vmap(lambda s: stream_key(s, PARAMS_STREAM, SHARED_DEVICE))(seeds)
+        data_keys = jax.vmap(lambda s: stream_key(s, DATA_STREAM, device))(seeds)
+        return layout.global_view(jax.vmap(self.learner.init)(params_keys, data_keys))
+
+    def _chunk_block(self, state, seeds, iterations, evaluation):
+        """`iterations` training iterations, then the greedy evaluation number `evaluation`.
+        Returns (state, {metric: [S]}: the last iteration's plus simulated env steps, success
+        [S])."""
+        state = layout.device_view(state)
+        step = jax.vmap(self.learner.iteration_step)
+        _, example = jax.eval_shape(step, state)
+        start = {name: jnp.zeros(x.shape, x.dtype) for name, x in example.items()}
+        start["finite"] = jnp.ones(self.seeds.shape, bool)
+        start["episode_steps"] = jnp.zeros(self.seeds.shape, jnp.float32)
+
+        def one_iteration(_, carry):
+            state, totals = carry
+            state, metrics = step(state)
+            finite = jnp.isfinite(metrics["loss"]) & _all_finite(state.params)
+            steps = metrics["episode_length"] * self.config.num_envs
+            return state, {
+                **metrics,
+                "finite": totals["finite"] & finite,
+                "episode_steps": totals["episode_steps"] + steps,
+            }
+
+        state, metrics = jax.lax.fori_loop(0, iterations, one_iteration, (state, start))
+        device = jax.lax.axis_index(layout.AXIS)
+        keys = jax.vmap(lambda s: stream_key(s, EVAL_STREAM + evaluation, device))(seeds)
+        success = jax.vmap(lambda p, k: self.learner.evaluate(p, k, self.eval_episodes))(
+            state.params, keys
+        )
+        return layout.global_view(state), metrics, success
+
+    def _keys(self) -> jax.ShapeDtypeStruct:
+        return jax.ShapeDtypeStruct((self.config.num_seeds, 2), jnp.uint32)
+
+    def restore_target(self, saved_devices: int):
+        """ShapeDtypeStructs with shardings for a checkpoint written on `saved_devices` devices;
+        the data key keeps its saved device axis (`mesh.relayout` redistributes it)."""
+        target = jax.tree.map(
+            lambda x, s: jax.ShapeDtypeStruct(x.shape, x.dtype, sharding=s),
+            self.abstract_state,
+            self.state_shardings,
+        )
+        if saved_devices == self.num_devices:
+            return target
+        key = self.abstract_state.key
+        replicated = NamedSharding(self.mesh, P())
+        saved_shape = (saved_devices, *key.shape[1:])
+        return target.replace(key=jax.ShapeDtypeStruct(saved_shape, key.dtype, sharding=replicated))
+
+
+def _all_finite(tree) -> jax.Array:
+    return jnp.all(jnp.asarray([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
+
+
+def enable_compilation_cache(directory: str) -> None:
+    """Turns on JAX's persistent compilation cache in `directory` ('' leaves it off)."""
+    if directory:
+        jax.config.update("jax_compilation_cache_dir", os.path.expanduser(directory))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
 
 
 def run(config: ml_collections.ConfigDict) -> TrainState:
-    """Trains hEM as `config` says and returns the final TrainState.
+    """Trains as `config` says and returns the final TrainState.
 
     With a workdir that already holds checkpoints of this config, training resumes from the
-    newest readable one and ends exactly where an uninterrupted run would.
+    newest readable one and ends exactly where an uninterrupted run would (on the same device
+    count; on another count it continues correctly and says so). SIGTERM / SIGINT stop the run
+    after the chunk in flight with a checkpoint, raising `Interrupted`.
     """
     validate(config, jax.device_count())
-    trainer = Trainer(config)
-    state = trainer.initial_state()
-    history: list[dict[str, Any]] = []
-    checkpointer = None
-    if config.workdir:
-        os.makedirs(config.workdir, exist_ok=True)
-        checkpointer = Checkpointer(config.workdir, config.keep_checkpoints)
-        host_template = jax.device_get(state)
+    enable_compilation_cache(config.get("compilation_cache", ""))
+    with ExitStack() as stack:
+        if config.workdir:
+            _prepare_workdir(config.workdir)
+            if jax.process_index() == 0:
+                stack.enter_context(WorkdirLock(config.workdir))
+        trainer = Trainer(config)
+        check_fits(trainer.abstract_state, trainer.state_shardings, config)
+        checkpointer = None
+        restored = None
+        if config.workdir:
+            checkpointer = Checkpointer(config.workdir, config.keep_checkpoints)
+            stack.callback(checkpointer.close)
+            restored = _restore(checkpointer, trainer, config)
+        if restored is None:
+            state, history = trainer.init(trainer.seeds), []
+        else:
+            state, history = restored
+        signals = stack.enter_context(StopOnSignal())
+        return _train(config, trainer, state, history, checkpointer, signals)
 
-        def template(meta: dict[str, Any]):
-            check_resumable(meta["config"], config)
-            return host_template
 
-        restored = checkpointer.restore_latest(template)
-        if restored is not None:
-            _, host_state, meta = restored
-            state, history = host_state, meta["history"]  # pmap moves it onto the devices
+def _prepare_workdir(workdir: str) -> None:
+    for path in (workdir, checkpoint_dir(workdir)):
+        if os.path.exists(path) and not os.path.isdir(path):
+            raise NotADirectoryError(f"workdir: {path} exists and is not a directory")
+    os.makedirs(workdir, exist_ok=True)
+    if not os.access(workdir, os.W_OK):
+        raise PermissionError(f"workdir: {workdir} is not writable")
+
+
+def _restore(checkpointer: Checkpointer, trainer: Trainer, config) -> tuple[Any, list] | None:
+    saved_devices = {}
+
+    def template(meta: dict[str, Any]):
+        check_resumable(meta["config"], config)
+        saved_devices["count"] = meta["num_devices"]
+        return trainer.restore_target(meta["num_devices"])
+
+    restored = checkpointer.restore_latest(template, move_unreadable=True)
+    if restored is None:
+        return None
+    _, state, meta = restored
+    if saved_devices["count"] != trainer.num_devices:
+        if jax.process_count() > 1:
+            raise _layout_error(saved_devices["count"], trainer.num_devices)
+        print(
+            f"resuming a checkpoint written on {saved_devices['count']} devices on "
+            f"{trainer.num_devices}: the buffer is redistributed and the run continues "
+            "correctly, but not bit for bit as it would have on the same device count"
+        )
+        state = layout.relayout(state, saved_devices["count"], trainer.mesh)
+    return state, meta["history"]
+
+
+def _layout_error(saved: int, now: int) -> Exception:
+    return CheckpointError(
+        f"the checkpoint was written on {saved} devices and this multi-process run has {now}; "
+        "elastic resume is single-process only: resume on one host, or on the same layout"
+    )
+
+
+def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> TrainState:
+    total = num_iterations(config, trainer.env)
     logger = MetricsLogger(config.workdir, config.log_tensorboard, history)
-    plan = trainer.plan
-    done_chunks = len(history)
-    progress = _progress_bar(config, plan, done_chunks * plan.chunk)
+    iteration = int(np.asarray(state.iteration)[0])
+    progress = _progress_bar(config, total, iteration)
     start = time.perf_counter() - (history[-1]["wall_time"] if history else 0.0)
+    simulated = history[-1]["simulated_env_steps"] if history else 0.0
+    last_save = time.monotonic()
     try:
-        for chunk_index in range(done_chunks, plan.num_chunks):
-            state, metrics, finite = trainer.chunk(state)
-            iteration = (chunk_index + 1) * plan.chunk
-            if not np.all(np.asarray(finite)):
+        while iteration < total:
+            count = min(config.eval_every, total - iteration)
+            state, metrics, success = trainer.chunk(state, trainer.seeds, count, len(history))
+            iteration += count
+            metrics = jax.tree.map(np.asarray, metrics)
+            if not np.all(metrics["finite"]):
                 raise FloatingPointError(
                     f"non-finite loss or parameters by iteration {iteration}; stopped without "
                     "saving, so the last good checkpoint in the workdir stays as it was"
                 )
-            success = np.asarray(trainer.evaluate(state.params, trainer.eval_keys(chunk_index)))
-            record = _record(metrics, success[0], plan, chunk_index, time.perf_counter() - start)
+            simulated += float(np.mean(metrics["episode_steps"]))
+            record = _record(
+                metrics, np.asarray(success), iteration, trainer, simulated,
+                time.perf_counter() - start,
+            )  # fmt: skip
+            reached = bool(config.get("target_success", 0.0)) and (
+                record["eval_success"] >= config.target_success
+            )
+            record["target_reached"] = reached
             history.append(record)
             logger.write(record)
-            last = chunk_index + 1 == plan.num_chunks
-            if checkpointer and (last or _due(iteration, config.checkpoint_every)):
+            stop = signals.stop_requested()
+            if checkpointer and (
+                iteration == total
+                or reached
+                or stop
+                or _due(iteration, config, time.monotonic() - last_save)
+            ):
                 checkpointer.save(iteration, state, _metadata(config, trainer, history))
+                last_save = time.monotonic()
             if progress is not None:
-                progress.update(plan.chunk)
+                progress.update(count)
                 progress.set_postfix(
                     success=f"{record['eval_success']:.3f}", loss=f"{record['loss']:.3f}"
                 )
+            if reached:
+                break
+            if stop:
+                if checkpointer:
+                    checkpointer.wait()
+                raise Interrupted(signals.signal_number(), iteration, checkpointer is not None)
     finally:
         if progress is not None:
             progress.close()
         if checkpointer is not None:
             checkpointer.wait()
-            checkpointer.close()
-        logger.close(history, f"hEM on {config.env_name} {dict(config.env_kwargs)}")
+        logger.close(history, f"{config.get('algo', 'hem')} on {config.env_name}")
     return TrainState(config, state, history)
 
 
 def load(workdir: str) -> TrainState:
     """The TrainState of the newest readable checkpoint in `workdir`, for act/evaluate."""
-    checkpointer = Checkpointer(workdir, keep=1)
+    directory = checkpoint_dir(workdir)
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(f"no readable checkpoint in {directory}: it does not exist")
+    checkpointer = Checkpointer(workdir, keep=1, read_only=True)
+    trainers: dict[str, Trainer] = {}
+
+    def template(meta: dict[str, Any]):
+        config = ml_collections.ConfigDict(meta["config"])
+        config.hidden_sizes = tuple(config.hidden_sizes)
+        trainers["it"] = trainer = Trainer(config)
+        return trainer.restore_target(meta["num_devices"])
+
     try:
-        restored = checkpointer.restore_latest(_abstract_state)
+        restored = checkpointer.restore_latest(template, move_unreadable=False)
     finally:
         checkpointer.close()
     if restored is None:
-        raise FileNotFoundError(f"no readable checkpoint in {checkpoint_dir(workdir)}")
+        raise FileNotFoundError(f"no readable checkpoint in {directory}")
     _, state, meta = restored
-    return TrainState(ml_collections.ConfigDict(meta["config"]), state, meta["history"])
+    return TrainState(trainers["it"].config, state, meta["history"])
 
 
-def _abstract_state(meta: dict[str, Any]) -> LearnerState:
-    """Host zeros shaped like the saved learner state, built without compiling."""
-    config = ml_collections.ConfigDict(meta["config"])
-    config.hidden_sizes = tuple(config.hidden_sizes)
-    env = envs.make(config.env_name, **dict(config.env_kwargs))
-    learner = make_learner(config, env, meta["num_devices"], axis_name=None)
-    keys = jax.ShapeDtypeStruct((meta["local_devices"], config.num_seeds, 2), np.uint32)
-    shapes = jax.eval_shape(jax.vmap(jax.vmap(learner.init)), keys, keys)
-    return jax.tree.map(lambda x: np.zeros(x.shape, x.dtype), shapes)
-
-
-def _due(iteration: int, every: int) -> bool:
-    return every > 0 and iteration % every == 0
+def _due(iteration: int, config, seconds_since_save: float) -> bool:
+    if config.checkpoint_every > 0:
+        return iteration % config.checkpoint_every == 0
+    minutes = config.get("checkpoint_every_minutes", 0.0)
+    return minutes > 0 and seconds_since_save >= 60 * minutes
 
 
 def _metadata(config, trainer: Trainer, history: list[dict[str, Any]]) -> dict[str, Any]:
@@ -215,28 +323,29 @@ def _metadata(config, trainer: Trainer, history: list[dict[str, Any]]) -> dict[s
         "config": json.loads(config.to_json()),
         "history": history,
         "num_devices": trainer.num_devices,
-        "local_devices": trainer.local_devices,
+        "process_count": jax.process_count(),
     }
 
 
-def _record(metrics, success, plan: Plan, chunk_index: int, wall_time: float) -> dict[str, Any]:
-    """One log line: the last iteration's training metrics and the evaluation, over seeds."""
-    last = {name: np.asarray(value)[0, -1] for name, value in metrics.items()}  # [num_seeds]
-    iteration = (chunk_index + 1) * plan.chunk
+def _record(metrics, success, iteration, trainer: Trainer, simulated, wall_time) -> dict:
+    """One log line: the chunk's last training metrics and the evaluation, over seeds."""
+    skip = ("finite", "episode_steps")
     return {
         "iteration": iteration,
-        "env_steps": iteration * plan.steps_per_iteration,
+        "env_steps": iteration * trainer.steps_per_iteration,
+        "simulated_env_steps": simulated,
         "eval_success": float(np.mean(success)),
         "eval_success_std": float(np.std(success)),
         "eval_success_per_seed": [float(s) for s in success],
-        **{name: float(np.mean(value)) for name, value in last.items()},
+        **{name: float(np.mean(v)) for name, v in metrics.items() if name not in skip},
         "wall_time": wall_time,
     }
 
 
-def _progress_bar(config: ml_collections.ConfigDict, plan: Plan, done: int):
+def _progress_bar(config: ml_collections.ConfigDict, total: int, done: int):
     if not config.progress_bar or jax.process_index() != 0:
         return None
     from tqdm import tqdm
 
-    return tqdm(total=plan.num_iterations, initial=done, desc=f"hEM {config.env_name}", unit="it")
+    name = config.get("algo", "hem")
+    return tqdm(total=total, initial=done, desc=f"{name} {config.env_name}", unit="it")

@@ -10,15 +10,18 @@ import sys
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax.sharding import PartitionSpec as P
 
 import envs
 import hemjax as hem
+from hemjax import mesh as layout
 from hemjax.hindsight import Batch
 from hemjax.learners import make_learner
 
 
 def update_equivalence() -> dict:
-    """One Adam step over a fixed global batch: split over D devices vs on one device."""
+    """One Adam step over a fixed global batch: split over D devices vs on one device; every
+    device's replica of the result is compared."""
     devices = jax.local_device_count()
     config = hem.default_config("bitflip", num_bits=8, batch_size=64, num_envs=64)
     env = envs.make("bitflip", num_bits=8)
@@ -34,14 +37,14 @@ def update_equivalence() -> dict:
         weight=jnp.ones((64,)),
     )
     want, _, want_loss = jax.jit(single.update)(params, opt_state, batch)
-    split = jax.tree.map(lambda x: x.reshape(devices, -1, *x.shape[1:]), batch)
-    replicate = lambda tree: jax.tree.map(lambda x: jnp.stack([x] * devices), tree)  # noqa: E731
-    got, _, got_loss = jax.pmap(multi.update, axis_name="devices")(
-        replicate(params), replicate(opt_state), split
+    split_update = layout.per_device(
+        multi.update, layout.make_mesh(), (P(), P(), P(layout.AXIS)), (P(), P(), P())
     )
+    got, _, got_loss = split_update(params, opt_state, batch)
     diffs = [
-        float(np.max(np.abs(np.asarray(g) - np.asarray(w)[None])))
+        float(np.max(np.abs(np.asarray(shard.data) - np.asarray(w))))
         for g, w in zip(jax.tree.leaves(got), jax.tree.leaves(want))
+        for shard in g.addressable_shards
     ]
     return {
         "devices": devices,
@@ -64,16 +67,16 @@ def train() -> dict:
         progress_bar=False,
     )
     state = hem.run(config)
-    params = jax.device_get(state.learner_state.params)
+    leaves = jax.tree.leaves(state.learner_state.params)
     identical = all(
-        np.array_equal(leaf[d], leaf[0])
-        for leaf in jax.tree.leaves(params)
-        for d in range(leaf.shape[0])
+        np.array_equal(np.asarray(shard.data), np.asarray(leaf.addressable_shards[0].data))
+        for leaf in leaves
+        for shard in leaf.addressable_shards
     )
-    keys = np.asarray(state.learner_state.key)
+    keys = np.asarray(state.learner_state.key)  # [devices, seeds, 2]
     return {
         "devices": jax.local_device_count(),
-        "replica_axis": int(jax.tree.leaves(params)[0].shape[0]),
+        "replicas": len(leaves[0].addressable_shards),
         "params_identical": identical,
         "data_keys_distinct": len({tuple(k.ravel()) for k in keys}) == keys.shape[0],
         "success": hem.evaluate(state, num_episodes=1000)["success_rate"],

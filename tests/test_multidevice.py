@@ -35,7 +35,7 @@ def test_split_update_equals_single_device_update(devices):
 
 def test_four_devices_learn_with_identical_replicas():
     result = _check("train", 4)
-    assert result["replica_axis"] == 4
+    assert result["replicas"] == 4
     assert result["params_identical"], "parameters diverged between devices"
     assert result["data_keys_distinct"], "devices collected the same episodes"
     assert result["success"] >= 0.95, result

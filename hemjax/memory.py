@@ -1,0 +1,61 @@
+"""Refusing, before anything compiles, a run whose buffer and rollouts cannot fit in memory."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import jax
+import ml_collections
+
+from hemjax.config import ConfigError
+
+GIB = 2**30
+
+
+def device_memory_bytes(device: jax.Device) -> int | None:
+    """Memory one device may use: the accelerator's limit, or on CPU this host's available RAM
+    shared by its CPU devices; None where neither is known."""
+    stats = device.memory_stats() if device.platform != "cpu" else None
+    if stats and "bytes_limit" in stats:
+        return int(stats["bytes_limit"])
+    if device.platform == "cpu" and hasattr(os, "sysconf"):
+        available = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+        return available // max(jax.local_device_count(), 1)
+    return None
+
+
+def check_fits(
+    abstract_state: Any, state_shardings: Any, config: ml_collections.ConfigDict
+) -> None:
+    """Raises ConfigError with both figures if the per-device learner state plus the rollouts'
+    episodes (training and evaluation) would exceed 90% of one device's memory."""
+    state_bytes = sum(
+        _nbytes(sharding.shard_shape(x.shape), x.dtype)
+        for x, sharding in zip(
+            jax.tree.leaves(abstract_state), jax.tree.leaves(state_shardings), strict=True
+        )
+    )
+    episodes = abstract_state.buffer.episodes
+    capacity = episodes.length.shape[1]
+    episode_bytes = sum(_nbytes(x.shape, x.dtype) for x in jax.tree.leaves(episodes)) / (
+        capacity * config.num_seeds
+    )
+    devices = jax.device_count()
+    rollouts = (3 * config.num_envs + config.eval_episodes) / devices * config.num_seeds
+    needed = state_bytes + rollouts * episode_bytes
+    available = device_memory_bytes(jax.devices()[0])
+    if available is not None and needed > 0.9 * available:
+        raise ConfigError(
+            f"num_envs={config.num_envs}, buffer_episodes={config.buffer_episodes}: the run needs "
+            f"about {needed / GIB:.2f} GiB per device (learner state and buffer "
+            f"{state_bytes / GIB:.2f} GiB, rollouts {rollouts * episode_bytes / GIB:.2f} GiB) "
+            f"and a device has {available / GIB:.2f} GiB; lower buffer_episodes or num_envs"
+        )
+
+
+def _nbytes(shape: tuple[int, ...], dtype: Any) -> int:
+    size = 1
+    for n in shape:
+        size *= n
+    return size * jax.numpy.dtype(dtype).itemsize
