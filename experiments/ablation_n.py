@@ -1,10 +1,10 @@
-"""Appendix B's ablation of N (episodes collected per iteration) on bit-flip K=50 (Figure 10a).
+"""The ablation of N (episodes collected per iteration) on bit-flip K=50: appendix C.3, Figure 10a.
 
     python experiments/ablation_n.py --out=experiments/results/ablation_n [--num_seeds=5]
         [--ns=5,10,20,40,80]
 
-Every N gets the bit-flip preset's budget of env steps (512k per seed) and evaluations at the
-same env-step points (every 64,000 steps); everything else is the preset's, so a smaller N
+Every N gets the bitflip recipe's budget of env steps (512k per seed) and evaluations at the
+same env-step points (every 64,000 steps); everything else is the recipe's, so a smaller N
 means more iterations, and more Adam steps per collected transition. Writes final.csv,
 curves.csv and curves.png (greedy success on fresh goals, mean ± std over seeds).
 """
@@ -16,8 +16,8 @@ import os
 from absl import app, flags
 from sweep import train_seeds, write_sweep
 
-import hemjax as hem
-from hemjax.logger import plot_success
+from hemjax.config import recipe_config
+from hemjax.plots import plot_success
 
 _OUT = flags.DEFINE_string("out", "experiments/results/ablation_n", "Output directory.")
 _SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per N.")
@@ -31,7 +31,7 @@ def main(argv):
     os.makedirs(_OUT.value, exist_ok=True)
     rows, curves = [], []
     for n in map(int, _NS.value):
-        config = hem.default_config("bitflip", num_seeds=_SEEDS.value, num_envs=n)
+        config = recipe_config("bitflip", num_seeds=_SEEDS.value, num_envs=n)
         steps_per_iteration = n * config.env_kwargs.num_bits
         if EVAL_ENV_STEPS % steps_per_iteration:
             raise ValueError(f"ns={n} is not allowed: N x 50 must divide {EVAL_ENV_STEPS}")

@@ -11,7 +11,6 @@ Writes env_throughput.csv and training.csv to --out and prints both tables.
 
 from __future__ import annotations
 
-import csv
 import os
 import time
 
@@ -20,7 +19,8 @@ import jax.numpy as jnp
 from absl import app, flags
 
 import envs
-import hemjax as hem
+from hemjax.config import recipe_config
+from hemjax.logger import write_csv
 from hemjax.train import Trainer
 
 _OUT = flags.DEFINE_string("out", "experiments/results/benchmark", "Output directory.")
@@ -29,12 +29,12 @@ _BATCHES = flags.DEFINE_list(
     "batches", ["64", "256", "1024", "4096", "16384", "65536"], "Parallel pure-JAX envs."
 )
 _MJX_BATCHES = flags.DEFINE_list("mjx_batches", ["64", "256", "1024", "4096"], "Parallel MJX envs.")
-_TRAIN_ENVS = flags.DEFINE_list("train_envs", ["bitflip", "navigation"], "Envs to time training.")
+_TRAIN_RECIPES = flags.DEFINE_list(
+    "train_recipes", ["bitflip", "navigation"], "Recipes (hemjax/recipes.py) to time training."
+)
 _STEPS = flags.DEFINE_integer("steps", 50, "Steps per timed scan.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (the best is kept).")
 _TRAIN_ITERATIONS = flags.DEFINE_integer("train_iterations", 20, "Iterations per timed chunk.")
-
-ENV_KWARGS = {"bitflip": {"num_bits": 50}, "navigation": {"dim": 40}}
 
 
 def _time(fn, *args) -> tuple[float, float]:
@@ -96,7 +96,7 @@ def env_throughput() -> list[dict]:
     rows = []
     key = jax.random.PRNGKey(0)
     for name in _ENVS.value:
-        env = envs.make(name, **ENV_KWARGS.get(name, {}))
+        env = envs.make(name, **recipe_config(name).env_kwargs)  # the env as its recipe sets it
         mjx = type(env).__module__.startswith("envs.mjx")
         for batch in map(int, _MJX_BATCHES.value if mjx else _BATCHES.value):
             variants = [("envs.make", env_rollout_fn(env, batch))]
@@ -119,8 +119,8 @@ def env_throughput() -> list[dict]:
 
 def training_throughput() -> list[dict]:
     rows = []
-    for name in _TRAIN_ENVS.value:
-        config = hem.default_config(name, **ENV_KWARGS.get(name, {}))
+    for name in _TRAIN_RECIPES.value:
+        config = recipe_config(name)
         config.eval_every = _TRAIN_ITERATIONS.value
         trainer = Trainer(config)
         state = trainer.initial_state()
@@ -135,7 +135,7 @@ def training_throughput() -> list[dict]:
         steps = trainer.plan.steps_per_iteration * trainer.plan.chunk
         rows.append(
             {
-                "env": name,
+                "recipe": name,
                 "num_envs": config.num_envs,
                 "batch_size": config.batch_size,
                 "updates_per_iteration": config.updates_per_iteration,
@@ -148,19 +148,12 @@ def training_throughput() -> list[dict]:
     return rows
 
 
-def _write(path: str, rows: list[dict]) -> None:
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-
-
 def main(argv):
     del argv
     os.makedirs(_OUT.value, exist_ok=True)
     print(f"backend: {jax.default_backend()}, devices: {jax.devices()}")
-    _write(os.path.join(_OUT.value, "env_throughput.csv"), env_throughput())
-    _write(os.path.join(_OUT.value, "training.csv"), training_throughput())
+    write_csv(os.path.join(_OUT.value, "env_throughput.csv"), env_throughput())
+    write_csv(os.path.join(_OUT.value, "training.csv"), training_throughput())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Checkpoint cost for a bit-flip K=50 run (default config): the time a save blocks training,
+"""Checkpoint cost for a bit-flip K=50 run (the bitflip recipe): the time a save blocks training,
 compared with one chunk of iterations, the time to write in the background, the restore time,
 and the size on disk.
 
@@ -7,7 +7,6 @@ and the size on disk.
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 import tempfile
@@ -16,8 +15,9 @@ import time
 import jax
 from absl import app, flags
 
-import hemjax as hem
 from hemjax.checkpoint import Checkpointer
+from hemjax.config import recipe_config
+from hemjax.logger import write_csv
 from hemjax.train import Trainer
 
 _OUT = flags.DEFINE_string("out", "experiments/results/checkpoint", "Output directory.")
@@ -30,7 +30,7 @@ def _size(path: str) -> int:
 
 def main(argv):
     del argv
-    config = hem.default_config("bitflip")
+    config = recipe_config("bitflip")
     trainer = Trainer(config)
     state = trainer.initial_state()
     state, metrics, _ = trainer.chunk(state)  # compile, and fill the buffer a little
@@ -74,10 +74,7 @@ def main(argv):
     }
     print(summary)
     os.makedirs(_OUT.value, exist_ok=True)
-    with open(os.path.join(_OUT.value, "checkpoint_cost.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[*rows[0], *summary])
-        writer.writeheader()
-        writer.writerows({**row, **summary} for row in rows)
+    write_csv(os.path.join(_OUT.value, "checkpoint_cost.csv"), [{**row, **summary} for row in rows])
 
 
 if __name__ == "__main__":

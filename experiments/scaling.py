@@ -4,7 +4,7 @@ the devices share the cores, so no speed-up is expected).
     python experiments/scaling.py --out=experiments/results/scaling [--devices=1,2,4]
 
 For each device count, a child process with XLA_FLAGS=--xla_force_host_platform_device_count=D
-times bit-flip K=50 training chunks (default config: global N=64, B=512) and its final success.
+times bit-flip K=50 training chunks (the bitflip recipe: global N=64, B=512) and its final success.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ _CHILD = flags.DEFINE_boolean("child", False, "Internal: run one measurement.")
 def measure() -> dict:
     import jax
 
-    import hemjax as hem
-    from hemjax.train import Trainer
+    from hemjax.config import recipe_config
+    from hemjax.train import Trainer, run
 
-    config = hem.default_config("bitflip", progress_bar=False)
+    config = recipe_config("bitflip", progress_bar=False)
     start = time.perf_counter()
-    state = hem.run(config)
+    state = run(config)
     total = time.perf_counter() - start
     trainer = Trainer(config)
     learner_state, metrics, _ = trainer.chunk(state.learner_state)  # compile

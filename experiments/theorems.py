@@ -37,7 +37,6 @@ log(k) (paper: ~1 for REINFORCE, ~0.5 for hindsight).
 
 from __future__ import annotations
 
-import csv
 import os
 import time
 
@@ -46,6 +45,8 @@ import jax.numpy as jnp
 import matplotlib
 import numpy as np
 from absl import app, flags
+
+from hemjax.logger import write_csv
 
 matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402
@@ -176,10 +177,7 @@ def main(argv: list[str]) -> None:
                 )
         print(f"k={k} done ({time.time() - start:.1f} s)", flush=True)
 
-    with open(os.path.join(_OUT.value, "theorems.csv"), "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_csv(os.path.join(_OUT.value, "theorems.csv"), rows)
 
     header = f"{'k':>4} {'estimator':>10} {'component':>12} {'bias/|grad|':>12} "
     header += f"{'MC rel.err':>11} {'exact':>9} {'paper':>9}"

@@ -1,54 +1,129 @@
-"""Train hEM from a config file.
+"""Train from a config file and a named recipe.
 
-    python experiments/train.py --config=experiments/configs/bitflip.py --workdir=runs/bitflip \
-        [--config.num_bits... use --config.env_kwargs.num_bits=25] [--config.FIELD=VALUE ...]
+    python experiments/train.py --config=experiments/configs/default.py:RECIPE --workdir=DIR \
+        [--config.FIELD=VALUE ...] [--config.env_kwargs.NAME=VALUE ...]
 
-Across hosts, give every process the same --coordinator_address and --num_processes and its own
---process_id (or set JAX's JAX_COORDINATOR_ADDRESS / JAX_NUM_PROCESSES / JAX_PROCESS_ID).
+Without --config it runs the default recipe (hEM on 50-bit bit-flip). Across hosts, give every
+process the same --coordinator_address and --num_processes and its own --process_id (or set
+JAX's JAX_COORDINATOR_ADDRESS / JAX_NUM_PROCESSES / JAX_PROCESS_ID).
+
+Every mistake in the flags ends in one line on stderr starting with "error:" and exit status 2.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import sys
 
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-_CONFIG = config_flags.DEFINE_config_file("config", None, "Config file (experiments/configs/*.py).")
+import hemjax as hem
+from hemjax.config import FIELDS, ConfigError, check_override_path, recipe_config
+from hemjax.recipes import RECIPES
+
+DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "default.py")
+HELP_FLAGS = ("-h", "-?", "-help", "--help", "-helpshort", "--helpshort", "-helpfull", "--helpfull")
+USAGE_ERROR = 2
+
+_CONFIG = config_flags.DEFINE_config_file(
+    "config", None, "Config file, optionally followed by :RECIPE (default: configs/default.py)."
+)
 _WORKDIR = flags.DEFINE_string("workdir", None, "Where metrics, plots and checkpoints go.")
+_CACHE = flags.DEFINE_string(
+    "compilation_cache", None, "Shorthand for --config.compilation_cache ('' disables it)."
+)
 _COORDINATOR = flags.DEFINE_string("coordinator_address", None, "host:port of process 0.")
 _NUM_PROCESSES = flags.DEFINE_integer("num_processes", None, "Processes (hosts) in the run.")
 _PROCESS_ID = flags.DEFINE_integer("process_id", None, "This process's index.")
-_CACHE = flags.DEFINE_string(
-    "compilation_cache",
-    os.path.join(os.path.expanduser("~"), ".cache", "hemjax", "jax"),
-    "JAX persistent compilation cache directory ('' disables it).",
-)
-flags.mark_flags_as_required(["config"])
+_LAUNCHER_FLAGS = (_CONFIG, _WORKDIR, _CACHE, _COORDINATOR, _NUM_PROCESSES, _PROCESS_ID)
+
+# Errors a user causes through flags, the environment or the filesystem: one line, no traceback.
+USER_ERRORS = (ConfigError, OSError, FloatingPointError)
+
+
+def fail(message: object) -> None:
+    """Ends the process with one line on stderr."""
+    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
+    sys.exit(USAGE_ERROR)
+
+
+def usage() -> str:
+    """The launcher's flags, every config field with its default, and every recipe."""
+    lines = [__doc__.strip(), "", "Flags:"]
+    for holder in _LAUNCHER_FLAGS:
+        lines.append(f"  --{holder.name}: {flags.FLAGS[holder.name].help}")
+    lines += ["", "Config fields (--config.FIELD=VALUE), with the default recipe's values:"]
+    defaults = recipe_config("bitflip")
+    for name, field in FIELDS.items():
+        lines.append(f"  {name} = {defaults[name]!r}: {field.doc}; {field.rule.allowed}")
+    lines += ["", "Recipes (--config=experiments/configs/default.py:RECIPE):"]
+    lines += [f"  {name}: {recipe.why}" for name, recipe in RECIPES.items()]
+    return "\n".join(lines)
+
+
+def _config_argument(argv: list[str]) -> str | None:
+    """The value given to --config (the last one), or None."""
+    value = None
+    for i, arg in enumerate(argv):
+        match = re.fullmatch(r"--?config(=(.*))?", arg)
+        if match and match.group(1):
+            value = match.group(2)
+        elif match and i + 1 < len(argv):
+            value = argv[i + 1]
+    return value
+
+
+def load_config(argument: str):
+    """Runs get_config of the file in `argument` ("FILE" or "FILE:RECIPE")."""
+    path, *recipe = argument.split(":", 1)
+    if not os.path.isfile(path):
+        raise ConfigError(f"--config={argument!r}: no config file at {path!r}")
+    spec = importlib.util.spec_from_file_location("launcher_config", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.get_config(*recipe)
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+    """absl's flag parsing, with --help on stdout (exit 0) and every error as one line."""
+    if any(arg in HELP_FLAGS for arg in argv[1:]):
+        print(usage())
+        sys.exit(0)
+    if _config_argument(argv) is None:  # config_flags reads its overrides from sys.argv
+        sys.argv = argv = [argv[0], f"--config={DEFAULT_CONFIG}", *argv[1:]]
+    try:
+        config = load_config(_config_argument(argv))
+        for arg in argv[1:]:
+            match = re.match(r"--?(?:no)?config\.([^=]+)", arg)
+            if match:
+                check_override_path(config, match.group(1))
+        return flags.FLAGS(argv)
+    except (flags.Error, ConfigError) as error:
+        fail(error)
 
 
 def main(argv: list[str]) -> None:
-    del argv
+    if len(argv) > 1:
+        fail(f"unexpected arguments {argv[1:]}; flags take the form --name=value")
     logging.set_verbosity(logging.WARNING)  # keep Orbax's and JAX's info lines off the console
-    import jax
-
-    import hemjax as hem
-
-    if _CACHE.value:
-        jax.config.update("jax_compilation_cache_dir", _CACHE.value)
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
     config = _CONFIG.value
     if _WORKDIR.value is not None:
         config.workdir = _WORKDIR.value
+    if _CACHE.value is not None:
+        config.compilation_cache = _CACHE.value
     try:
-        hem.validate(config, num_devices=1)
         if _COORDINATOR.value or _NUM_PROCESSES.value or "JAX_COORDINATOR_ADDRESS" in os.environ:
             hem.distributed.initialize(_COORDINATOR.value, _NUM_PROCESSES.value, _PROCESS_ID.value)
+        hem.validate(config)
         train_state = hem.run(config)
-    except hem.ConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(2)
+    except USER_ERRORS as error:
+        fail(error)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        sys.exit(130)
     final = train_state.history[-1]
     where = f"; metrics and success.png in {config.workdir}" if config.workdir else ""
     print(
@@ -59,4 +134,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

@@ -1,28 +1,43 @@
-"""Run configuration: defaults, per-env presets and validation (before anything compiles)."""
+"""Run configuration: one table of fields (default, meaning, allowed values), configs built from
+recipes, and validation before anything compiles."""
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
+import difflib
 import inspect
 import math
+import pathlib
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import ml_collections
+import numpy as np
+from ml_collections.config_dict import placeholder
 
 import envs
+from hemjax.recipes import ENV_RECIPES, RECIPES, Recipe
 
+ALGOS = ("hem", "her", "hybrid", "hpg")
+HER_REWARDS = ("-1/0", "0/1")
 HINDSIGHT_STRATEGIES = ("future", "final", "episode", "none")
+SEED_SPACE = 2**32  # jax.random.PRNGKey(s) keeps s mod 2**32: larger seeds alias smaller ones
 
 # Fields that may differ between a checkpoint and the config that resumes it.
 RESUMABLE_FIELDS = (
     "total_env_steps",
+    "target_success",
     "eval_every",
     "eval_episodes",
     "checkpoint_every",
+    "checkpoint_every_minutes",
     "keep_checkpoints",
     "workdir",
     "progress_bar",
     "log_tensorboard",
+    "compilation_cache",
 )
 
 
@@ -30,92 +45,21 @@ class ConfigError(ValueError):
     """A config field holds a value that is not allowed; the message names the field."""
 
 
-def default_config(env_name: str = "bitflip", **overrides: Any) -> ml_collections.ConfigDict:
-    """The config for `env_name`: library defaults, then the env's preset, then `overrides`.
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """What a value must be: a predicate and the same thing said in words."""
 
-    Keyword arguments that are env constructor arguments (e.g. num_bits, dim) go to
-    `env_kwargs`; the rest must be config fields.
-    """
-    env_cls = envs.env_class(env_name)
-    config = _base_config()
-    config.env_name = env_name
-    _apply(config, _preset(env_name))
-    env_params = set(inspect.signature(env_cls).parameters)
-    env_kwargs = dict(config.env_kwargs)
-    for name, value in overrides.items():
-        if name in env_params:
-            env_kwargs[name] = value
-        elif name in config:
-            _apply(config, {name: value})
-        else:
-            raise ConfigError(
-                f"{name}: not a config field nor an argument of env {env_name!r} "
-                f"(env arguments: {', '.join(sorted(env_params)) or 'none'})"
-            )
-    config.env_kwargs = env_kwargs
-    return config
+    accepts: Callable[[Any], bool]
+    allowed: str
 
 
-def _base_config() -> ml_collections.ConfigDict:
-    c = ml_collections.ConfigDict()
-    c.env_name = "bitflip"
-    c.env_kwargs = {}  # arguments of envs.make(env_name, **env_kwargs)
-    c.seed = 0  # base PRNG seed; seed i of num_seeds uses seed + i
-    c.num_seeds = 1  # independent seeds trained together in one program (vmap)
-    c.total_env_steps = (
-        1_000_000  # budget of simulated env steps per seed (num_envs * T per iteration)
-    )
-    c.num_envs = 64  # N: episodes collected per iteration, summed over all devices
-    c.buffer_episodes = 4096  # replay capacity in whole episodes, summed over all devices
-    c.batch_size = 256  # B: relabelled (s, a, g) per gradient step, summed over all devices
-    c.updates_per_iteration = 4  # Adam steps per iteration (the partial M-step)
-    c.learning_rate = 1e-3
-    c.anneal_iterations = (
-        0  # iterations over which lr and action noise decay linearly (0: constant)
-    )
-    c.final_lr_fraction = 1.0  # learning rate after annealing, as a fraction of learning_rate
-    c.final_noise_fraction = 1.0  # action_noise after annealing, as a fraction of action_noise
-    c.max_grad_norm = 0.0  # 0 disables gradient clipping
-    c.hidden_sizes = (256, 256)  # MLP torso of the policy
-    c.hindsight = "future"  # one of HINDSIGHT_STRATEGIES
-    c.epsilon = 0.2  # discrete actions: uniform random action with this probability
-    c.action_noise = (
-        0.5  # continuous actions: std of N(0, sigma_a^2) added (actions scaled to [-1, 1])
-    )
-    c.policy_std = 0.3  # continuous actions: initial global std of the Gaussian policy
-    c.learn_std = True  # fit the global std by maximum likelihood (False: it stays policy_std)
-    c.eval_every = 10  # iterations per jitted chunk; greedy evaluation after each chunk
-    c.eval_episodes = 1000  # fresh-goal episodes per evaluation
-    c.checkpoint_every = 0  # iterations between checkpoints, k * eval_every (0: at the end)
-    c.keep_checkpoints = 3
-    c.workdir = ""  # where metrics, plots and checkpoints go; "" keeps nothing on disk
-    c.progress_bar = True
-    c.log_tensorboard = True
-    return c
+@dataclasses.dataclass(frozen=True)
+class Field:
+    """One config field: its default, what it means and what it may hold."""
 
-
-def _preset(env_name: str) -> dict[str, Any]:
-    try:
-        module = importlib.import_module(f"hemjax.presets.{env_name}")
-    except ModuleNotFoundError:
-        return {}
-    return module.OVERRIDES
-
-
-def _apply(config: ml_collections.ConfigDict, values: dict[str, Any]) -> None:
-    for name, value in values.items():
-        if name not in config:
-            raise ConfigError(f"{name}: unknown config field; fields: {', '.join(sorted(config))}")
-        if name == "env_kwargs":
-            value = {**config.env_kwargs, **value}
-        elif name == "hidden_sizes":
-            value = tuple(value)
-        config[name] = value
-
-
-def _require(ok: bool, field: str, value: Any, allowed: str) -> None:
-    if not ok:
-        raise ConfigError(f"{field}={value!r} is not allowed: {allowed}")
+    default: Any
+    rule: Rule
+    doc: str
 
 
 def _is_int(value: Any) -> bool:
@@ -126,88 +70,353 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _integer(minimum: int) -> Rule:
+    return Rule(accepts=lambda v: _is_int(v) and v >= minimum, allowed=f"an integer >= {minimum}")
+
+
+def _number(minimum: float, maximum: float = math.inf, *, above: bool = False) -> Rule:
+    """A finite number in [minimum, maximum], or (minimum, maximum] with `above`."""
+    low_ok = (lambda v: v > minimum) if above else (lambda v: v >= minimum)
+    if maximum == math.inf:
+        allowed = f"a finite number {'>' if above else '>='} {minimum:g}"
+    else:
+        allowed = f"a number in {'(' if above else '['}{minimum:g}, {maximum:g}]"
+    return Rule(accepts=lambda v: _is_number(v) and low_ok(v) and v <= maximum, allowed=allowed)
+
+
+def _one_of(options: Iterable[str]) -> Rule:
+    options = list(options)
+    return Rule(accepts=lambda v: v in options, allowed=f"one of {options}")
+
+
+_BOOLEAN = Rule(accepts=lambda v: isinstance(v, bool), allowed="True or False")
+_STRING = Rule(accepts=lambda v: isinstance(v, str), allowed="a path string ('' for none)")
+_SIZES = Rule(
+    accepts=lambda v: isinstance(v, tuple | list) and all(_is_int(s) and s >= 1 for s in v),
+    allowed="a tuple of integers >= 1 (may be empty)",
+)
+_MAPPING = Rule(
+    accepts=lambda v: isinstance(v, Mapping | ml_collections.ConfigDict),
+    allowed="a dict of env constructor arguments",
+)
+
+FIELDS: dict[str, Field] = {
+    # What to solve, and how.
+    "env_name": Field(default="bitflip", rule=_one_of(envs.names()), doc="registered env name"),
+    "env_kwargs": Field(
+        default={}, rule=_MAPPING, doc="arguments of envs.make(env_name, **env_kwargs)"
+    ),
+    "algo": Field(
+        default="hem", rule=_one_of(ALGOS), doc="learner: hEM, HER (DDPG), HER + hEM, or HPG"
+    ),
+    "seed": Field(default=0, rule=_integer(0), doc="base PRNG seed; seed i of num_seeds is seed+i"),
+    "num_seeds": Field(
+        default=1, rule=_integer(1), doc="independent seeds trained together in one program"
+    ),
+    # Budget.
+    "total_env_steps": Field(
+        default=1_000_000,
+        rule=_integer(1),
+        doc="budget of env steps per seed (num_envs * T per iteration)",
+    ),
+    "target_success": Field(
+        default=0.0,
+        rule=_number(0.0, 1.0),
+        doc="stop once greedy evaluation success reaches this (0: run the whole budget)",
+    ),
+    # Data collection and replay.
+    "num_envs": Field(
+        default=64, rule=_integer(1), doc="N: episodes per iteration, summed over all devices"
+    ),
+    "buffer_episodes": Field(
+        default=4096, rule=_integer(1), doc="replay capacity in whole episodes, all devices"
+    ),
+    "hindsight": Field(
+        default="future", rule=_one_of(HINDSIGHT_STRATEGIES), doc="goal relabelling strategy"
+    ),
+    "relabel_probability": Field(
+        default=0.8,
+        rule=_number(0.0, 1.0),
+        doc="HER: fraction of sampled transitions whose goal is relabelled (baselines' k=4)",
+    ),
+    "epsilon": Field(
+        default=0.2,
+        rule=_number(0.0, 1.0),
+        doc="discrete actions: uniform random action with this probability",
+    ),
+    "action_noise": Field(
+        default=0.5,
+        rule=_number(0.0),
+        doc="hEM, continuous actions: std of the Gaussian noise added to actions in [-1, 1]",
+    ),
+    "random_action_probability": Field(
+        default=0.3,
+        rule=_number(0.0, 1.0),
+        doc="HER: uniform random action with this probability while collecting",
+    ),
+    "exploration_noise": Field(
+        default=0.2,
+        rule=_number(0.0),
+        doc="HER: std of the Gaussian noise added to the deterministic actor's action",
+    ),
+    # Optimisation.
+    "batch_size": Field(
+        default=256, rule=_integer(1), doc="B: samples per gradient step, summed over all devices"
+    ),
+    "updates_per_iteration": Field(
+        default=4, rule=_integer(1), doc="Adam steps per iteration (the partial M-step)"
+    ),
+    "learning_rate": Field(default=1e-3, rule=_number(0.0, above=True), doc="Adam step size"),
+    "anneal_iterations": Field(
+        default=0,
+        rule=_integer(0),
+        doc="iterations over which lr and action noise decay linearly (0: constant)",
+    ),
+    "final_lr_fraction": Field(
+        default=1.0, rule=_number(0.0, 1.0), doc="lr after annealing, as a fraction of the first"
+    ),
+    "final_noise_fraction": Field(
+        default=1.0,
+        rule=_number(0.0, 1.0),
+        doc="action_noise after annealing, as a fraction of the first",
+    ),
+    "max_grad_norm": Field(
+        default=0.0, rule=_number(0.0), doc="global gradient norm clip (0: no clipping)"
+    ),
+    "gamma": Field(default=0.98, rule=_number(0.0, 1.0), doc="HER, HPG: discount factor"),
+    "polyak": Field(
+        default=0.95, rule=_number(0.0, 1.0), doc="HER: target networks keep this much per update"
+    ),
+    "action_l2": Field(
+        default=1.0, rule=_number(0.0), doc="HER: weight of the squared actor output in its loss"
+    ),
+    "obs_clip": Field(
+        default=5.0,
+        rule=_number(0.0, above=True),
+        doc="HER: normalised observations and goals are clipped to [-obs_clip, obs_clip]",
+    ),
+    "her_reward": Field(
+        default="-1/0",
+        rule=_one_of(HER_REWARDS),
+        doc="HER: reward of failure/success, '-1/0' (paper's HER(-1/0)) or '0/1'",
+    ),
+    "hybrid_eta": Field(
+        default=0.1, rule=_number(0.0), doc="hybrid: weight of the hEM loss beside HER's"
+    ),
+    # Policy.
+    "hidden_sizes": Field(default=(256, 256), rule=_SIZES, doc="MLP torso widths"),
+    "policy_std": Field(
+        default=0.3,
+        rule=_number(0.0, above=True),
+        doc="continuous actions: initial global std of the Gaussian policy",
+    ),
+    "learn_std": Field(
+        default=True, rule=_BOOLEAN, doc="fit the global std (False: it stays policy_std)"
+    ),
+    # Evaluation, logging and checkpoints.
+    "eval_every": Field(
+        default=10, rule=_integer(1), doc="iterations per jitted chunk; evaluation after each"
+    ),
+    "eval_episodes": Field(
+        default=1000, rule=_integer(1), doc="fresh-goal episodes per greedy evaluation"
+    ),
+    "checkpoint_every": Field(
+        default=0,
+        rule=_integer(0),
+        doc="iterations between checkpoints, a multiple of eval_every (0: time-based)",
+    ),
+    "checkpoint_every_minutes": Field(
+        default=5.0,
+        rule=_number(0.0),
+        doc="with a workdir and checkpoint_every 0: checkpoint at the first chunk boundary "
+        "after this many minutes (0: only at the end)",
+    ),
+    "keep_checkpoints": Field(default=3, rule=_integer(1), doc="newest checkpoints kept"),
+    "workdir": Field(
+        default="", rule=_STRING, doc="metrics, plots and checkpoints go here ('' keeps nothing)"
+    ),
+    "progress_bar": Field(default=True, rule=_BOOLEAN, doc="show a progress bar"),
+    "log_tensorboard": Field(
+        default=True, rule=_BOOLEAN, doc="write TensorBoard events into the workdir"
+    ),
+    "compilation_cache": Field(
+        default="~/.cache/hemjax/jax",
+        rule=_STRING,
+        doc="directory of JAX's persistent compilation cache ('' disables it)",
+    ),
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvArgument:
+    """One constructor argument of an env: its default and what it may hold."""
+
+    default: Any
+    value_type: type | None  # None: any value the env itself accepts
+    optional: bool  # None is allowed (the env picks a value)
+
+    def accepts(self, value: Any) -> bool:
+        if value is None:
+            return self.optional
+        if self.value_type is int:
+            return _is_int(value)
+        if self.value_type is float:
+            return _is_number(value)
+        if self.value_type is tuple:
+            return isinstance(value, tuple | list)
+        return self.value_type is None or isinstance(value, self.value_type)
+
+    @property
+    def allowed(self) -> str:
+        kind = {int: "an integer", float: "a finite number", bool: "True or False"}.get(
+            self.value_type, f"a {self.value_type.__name__}" if self.value_type else "any value"
+        )
+        return f"{kind} or None" if self.optional else kind
+
+
+def env_arguments(env_name: str) -> dict[str, EnvArgument]:
+    """Every constructor argument of the env registered as `env_name` that has a default."""
+    env_cls = envs.env_class(env_name)
+    hints = typing.get_type_hints(env_cls.__init__)
+    arguments = {}
+    for name, parameter in inspect.signature(env_cls).parameters.items():
+        if parameter.default is inspect.Parameter.empty:
+            continue
+        hint = hints.get(name)
+        members = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        concrete = [typing.get_origin(m) or m for m in members if m is not type(None)]
+        value_type = concrete[0] if len(concrete) == 1 and isinstance(concrete[0], type) else None
+        arguments[name] = EnvArgument(
+            default=parameter.default,
+            value_type=value_type,
+            optional=parameter.default is None or type(None) in members,
+        )
+    return arguments
+
+
+def _closest(name: str, known: Iterable[str]) -> str:
+    """' (closest: 'x')' when a known name is close to `name`, else ''."""
+    match = difflib.get_close_matches(name, list(known), n=1)
+    return f" (closest: {match[0]!r})" if match else ""
+
+
+def _unknown(what: str, name: str, known: Iterable[str], prefix: str = "") -> ConfigError:
+    """`prefix + name` is `what`; the message lists the known names and the closest one."""
+    known = sorted(known)
+    return ConfigError(f"{prefix}{name}: {what}{_closest(name, known)}; known: {', '.join(known)}")
+
+
+def default_config(env_name: str = "bitflip", **overrides: Any) -> ml_collections.ConfigDict:
+    """The config for `env_name`: library defaults, then the env's recipe, then `overrides`.
+
+    Keyword arguments that are env constructor arguments (e.g. num_bits, dim) go to
+    `env_kwargs`; the rest must be config fields. numpy scalars, integral floats for integer
+    fields (1e6) and pathlib paths are converted to plain values.
+    """
+    return _build(env_name, None, overrides)
+
+
+def recipe_config(name: str, **overrides: Any) -> ml_collections.ConfigDict:
+    """The config of recipe `name` (see hemjax/recipes.py), then `overrides` as in
+    default_config."""
+    if name not in RECIPES:
+        raise ConfigError(
+            f"recipe={name!r} is not allowed: one of {sorted(RECIPES)}{_closest(name, RECIPES)}"
+        )
+    return _build(RECIPES[name].env_name, RECIPES[name], overrides)
+
+
+def _build(
+    env_name: str, recipe: Recipe | None, overrides: Mapping[str, Any]
+) -> ml_collections.ConfigDict:
+    arguments = env_arguments(env_name)
+    config = ml_collections.ConfigDict({name: field.default for name, field in FIELDS.items()})
+    config.env_name = env_name
+    env_kwargs = {
+        name: placeholder(arg.value_type) if arg.default is None else arg.default
+        for name, arg in arguments.items()
+    }
+    layers = [ENV_RECIPES[env_name].overrides] if env_name in ENV_RECIPES else []
+    if recipe is not None and recipe is not ENV_RECIPES.get(env_name):
+        layers.append(recipe.overrides)
+    routed = {k: v for k, v in overrides.items() if k not in arguments}
+    routed["env_kwargs"] = {
+        **routed.get("env_kwargs", {}),
+        **{k: v for k, v in overrides.items() if k in arguments},
+    }
+    for layer in [*layers, routed]:
+        for name, value in layer.items():
+            if name == "env_kwargs":
+                for key, item in value.items():
+                    if key not in arguments:
+                        raise _unknown(
+                            f"not an argument of env {env_name!r}", key, arguments, "env_kwargs."
+                        )
+                    env_kwargs[key] = _plain(f"env_kwargs.{key}", item, arguments[key].value_type)
+            elif name in FIELDS:
+                config[name] = _plain(name, value, type(FIELDS[name].default))
+            else:
+                raise _unknown(
+                    f"not a config field nor an argument of env {env_name!r}",
+                    name,
+                    [*FIELDS, *arguments],
+                )
+    config.env_kwargs = env_kwargs
+    return config
+
+
+def _plain(name: str, value: Any, kind: type | None) -> Any:
+    """`value` as the plain Python value ml_collections stores for a field of type `kind`."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    elif isinstance(value, pathlib.PurePath):
+        value = str(value)
+    if kind is int and isinstance(value, float):
+        _require(value.is_integer(), name, value, "an integer")
+        value = int(value)
+    elif kind is float and _is_int(value):
+        value = float(value)
+    elif kind is tuple and isinstance(value, list):
+        value = tuple(value)
+    return value
+
+
+def check_override_path(config: ml_collections.ConfigDict, path: str) -> None:
+    """Raises ConfigError unless `path` ("FIELD" or "env_kwargs.NAME", as in --config.PATH)
+    names an existing field of `config`."""
+    name, _, rest = path.partition(".")
+    if name not in FIELDS:
+        raise _unknown("not a config field", name, FIELDS, "--config.")
+    if name == "env_kwargs" and rest and rest not in config.env_kwargs:
+        what = f"not an argument of env {config.env_name!r}"
+        raise _unknown(what, rest, config.env_kwargs, "--config.env_kwargs.")
+    if rest and name != "env_kwargs":
+        raise ConfigError(f"--config.{path}: {name} has no parts; set it whole")
+
+
+def _require(ok: bool, field: str, value: Any, allowed: str) -> None:
+    if not ok:
+        raise ConfigError(f"{field}={value!r} is not allowed: {allowed}")
+
+
 def validate(config: ml_collections.ConfigDict, num_devices: int = 1) -> None:
     """Raises ConfigError naming the first bad field, its value and what is allowed."""
-    known = set(_base_config())
-    for field in sorted(set(config) - known):
-        raise ConfigError(f"{field}: unknown config field; fields: {', '.join(sorted(known))}")
-    _require(config.env_name in envs.names(), "env_name", config.env_name, f"one of {envs.names()}")
-    _require(
-        isinstance(config.env_kwargs, dict | ml_collections.ConfigDict),
-        "env_kwargs",
-        config.env_kwargs,
-        "a dict of env constructor arguments",
-    )
-    for field in (
-        "num_seeds",
-        "total_env_steps",
-        "num_envs",
-        "buffer_episodes",
-        "batch_size",
-        "updates_per_iteration",
-        "eval_every",
-        "eval_episodes",
-        "keep_checkpoints",
-    ):
-        _require(
-            _is_int(config[field]) and config[field] >= 1, field, config[field], "an integer >= 1"
+    for name in sorted(set(config) - set(FIELDS)):
+        raise _unknown("not a config field", name, FIELDS)
+    missing = [name for name in FIELDS if name not in config]
+    if missing:
+        raise ConfigError(
+            f"missing config fields: {', '.join(missing)} (build configs with default_config)"
         )
-    for field in ("seed", "checkpoint_every", "anneal_iterations"):
-        _require(
-            _is_int(config[field]) and config[field] >= 0, field, config[field], "an integer >= 0"
-        )
+    for name, field in FIELDS.items():
+        _require(field.rule.accepts(config[name]), name, config[name], field.rule.allowed)
     _require(
-        _is_number(config.learning_rate) and config.learning_rate > 0,
-        "learning_rate",
-        config.learning_rate,
-        "a finite number > 0",
+        config.seed + config.num_seeds <= SEED_SPACE,
+        "seed",
+        config.seed,
+        f"seed + num_seeds <= 2**32 (num_seeds={config.num_seeds}): larger seeds repeat smaller "
+        "ones bit for bit",
     )
-    _require(
-        _is_number(config.max_grad_norm) and config.max_grad_norm >= 0,
-        "max_grad_norm",
-        config.max_grad_norm,
-        "a finite number >= 0 (0 disables clipping)",
-    )
-    _require(
-        _is_number(config.epsilon) and 0 <= config.epsilon <= 1,
-        "epsilon",
-        config.epsilon,
-        "a number in [0, 1]",
-    )
-    _require(
-        _is_number(config.action_noise) and config.action_noise >= 0,
-        "action_noise",
-        config.action_noise,
-        "a finite number >= 0",
-    )
-    _require(
-        _is_number(config.policy_std) and config.policy_std > 0,
-        "policy_std",
-        config.policy_std,
-        "a finite number > 0",
-    )
-    for field in ("final_lr_fraction", "final_noise_fraction"):
-        _require(
-            _is_number(config[field]) and 0 <= config[field] <= 1,
-            field,
-            config[field],
-            "a number in [0, 1]",
-        )
-    _require(isinstance(config.learn_std, bool), "learn_std", config.learn_std, "True or False")
-    sizes = config.hidden_sizes
-    _require(
-        isinstance(sizes, tuple | list) and all(_is_int(s) and s >= 1 for s in sizes),
-        "hidden_sizes",
-        sizes,
-        "a tuple of integers >= 1 (may be empty)",
-    )
-    _require(
-        config.hindsight in HINDSIGHT_STRATEGIES,
-        "hindsight",
-        config.hindsight,
-        f"one of {list(HINDSIGHT_STRATEGIES)}",
-    )
-    _require(isinstance(config.workdir, str), "workdir", config.workdir, "a path string")
     _require(
         config.checkpoint_every == 0 or config.workdir,
         "checkpoint_every",
@@ -220,11 +429,11 @@ def validate(config: ml_collections.ConfigDict, num_devices: int = 1) -> None:
         config.checkpoint_every,
         f"a multiple of eval_every ({config.eval_every})",
     )
-    for field in ("num_envs", "batch_size", "buffer_episodes"):
+    for name in ("num_envs", "batch_size", "buffer_episodes"):
         _require(
-            config[field] % num_devices == 0,
-            field,
-            config[field],
+            config[name] % num_devices == 0,
+            name,
+            config[name],
             f"a multiple of the number of devices ({num_devices})",
         )
     _require(
@@ -233,12 +442,7 @@ def validate(config: ml_collections.ConfigDict, num_devices: int = 1) -> None:
         config.buffer_episodes,
         f"at least num_envs ({config.num_envs})",
     )
-    try:
-        env = envs.make(config.env_name, **dict(config.env_kwargs))
-    except (TypeError, ValueError) as error:
-        raise ConfigError(
-            f"env_kwargs={dict(config.env_kwargs)!r} is not allowed: {error}"
-        ) from None
+    env = _checked_env(config.env_name, dict(config.env_kwargs))
     steps_per_iteration = config.num_envs * env.max_steps
     _require(
         config.total_env_steps >= steps_per_iteration,
@@ -246,3 +450,20 @@ def validate(config: ml_collections.ConfigDict, num_devices: int = 1) -> None:
         config.total_env_steps,
         f"at least one iteration: num_envs * max_steps = {steps_per_iteration}",
     )
+
+
+def _checked_env(env_name: str, env_kwargs: dict[str, Any]) -> envs.GoalEnv:
+    """The env the config describes, once every argument is known and of the right kind."""
+    arguments = env_arguments(env_name)
+    for name, value in env_kwargs.items():
+        if name not in arguments:
+            raise _unknown(f"not an argument of env {env_name!r}", name, arguments, "env_kwargs.")
+        _require(
+            arguments[name].accepts(value), f"env_kwargs.{name}", value, arguments[name].allowed
+        )
+    try:
+        env = envs.make(env_name, **env_kwargs)
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"env_kwargs={env_kwargs!r} is not allowed: {error}") from None
+    _require(env.max_steps >= 1, "env_kwargs.max_steps", env.max_steps, "an integer >= 1")
+    return env

@@ -1,4 +1,4 @@
-"""Metrics on disk: JSON lines, CSV, TensorBoard events, and a success-rate curve PNG."""
+"""Run logging: metrics as JSON lines, CSV and TensorBoard events; the one CSV writer."""
 
 from __future__ import annotations
 
@@ -42,50 +42,18 @@ class MetricsLogger:
         if not self.workdir or not history:
             return
         write_csv(os.path.join(self.workdir, "metrics.csv"), history)
+        from hemjax.plots import plot_success  # matplotlib loads only when a run has a workdir
+
         plot_success([("hEM", history)], os.path.join(self.workdir, "success.png"), title)
 
 
 def write_csv(path: str, rows: list[dict[str, Any]]) -> None:
-    """Rows of scalars to CSV (list values are dropped)."""
-    columns = [k for k, v in rows[0].items() if not isinstance(v, list | tuple)]
+    """Rows of scalars to CSV; the columns are every key of any row, in order of first use (list
+    values are dropped). Every CSV of the project is written here."""
+    columns = list(
+        dict.fromkeys(k for row in rows for k, v in row.items() if not isinstance(v, list | tuple))
+    )
     with open(path, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)
-
-
-def draw_success(ax: Any, curves: list[tuple[str, list[dict[str, Any]]]], title: str) -> None:
-    """Draws mean +- std greedy success against env steps on a matplotlib axis, one line per
-    (label, history)."""
-    for label, history in curves:
-        steps = [r["env_steps"] for r in history]
-        mean = [r["eval_success"] for r in history]
-        std = [r["eval_success_std"] for r in history]
-        ax.plot(steps, mean, label=label)
-        ax.fill_between(
-            steps,
-            [m - s for m, s in zip(mean, std)],
-            [m + s for m, s in zip(mean, std)],
-            alpha=0.25,
-        )
-    ax.set_xlabel("env steps (per seed)")
-    ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 0))
-    ax.set_ylabel("greedy success on fresh goals")
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right")
-
-
-def plot_success(curves: list[tuple[str, list[dict[str, Any]]]], path: str, title: str) -> None:
-    """Saves draw_success's figure to `path` (PNG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 3.5))
-    draw_success(ax, curves, title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)

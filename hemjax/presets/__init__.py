@@ -1,1 +1,0 @@
-"""Per-env default overrides: module `hemjax.presets.<env_name>` holds a dict `OVERRIDES`."""
