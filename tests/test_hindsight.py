@@ -3,11 +3,12 @@
 import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hemjax.buffer import Episodes, add_episodes, init_buffer
-from hemjax.hindsight import sample_batch
+from hemjax.hindsight import convention_reward, sample_batch, sample_transitions
 
 HORIZON = 6
 
@@ -89,3 +90,50 @@ def test_final_episode_and_none_strategies():
     none = sample_batch(buffer, key, 512, "none", _equal)
     np.testing.assert_array_equal(none.goal[:, 0], -(none.obs[:, 0] // 100))
     assert float(none.weight.sum()) == 0.0  # no episode reached its own goal
+
+
+def test_sample_batch_draws_are_pinned():
+    """hEM's samples must stay bitwise the same (every hEM result depends on them)."""
+    buffer = _filled_buffer([[4, 6, 0], [2, 5, 3]], 5)
+    obs = [403, 104, 200, 200, 500, 501, 403, 200, 502, 500, 200, 200]
+    weight = [1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 0, 0]
+    goals = {
+        "future": [404, 105, 200, 200, 501, 502, 404, 200, 503, 503, 200, 200],
+        "final": [405, 106, 200, 200, 503, 503, 405, 200, 503, 503, 200, 200],
+        "episode": [402, 102, 200, 200, 501, 502, 402, 200, 501, 503, 200, 200],
+        "none": [-4, -1, -2, -2, -5, -5, -4, -2, -5, -5, -2, -2],
+    }
+    for strategy, goal in goals.items():
+        batch = sample_batch(buffer, jax.random.PRNGKey(7), 12, strategy, _equal)
+        np.testing.assert_array_equal(batch.obs[:, 0], obs)
+        np.testing.assert_array_equal(batch.goal[:, 0], goal)
+        np.testing.assert_array_equal(batch.weight, weight if strategy != "none" else 0)
+
+
+def test_transitions_relabel_to_strictly_later_goals_at_the_asked_rate():
+    buffer = _filled_buffer([[3, 6, 5], [0, 4, 6]], 6)
+    batch = sample_transitions(buffer, jax.random.PRNGKey(3), 8192, 0.8, "0/1", _equal)
+    obs = np.asarray(batch.obs[:, 0]).astype(int)
+    goal = np.asarray(batch.goal[:, 0]).astype(int)
+    valid = np.asarray(batch.valid) > 0
+    lengths = {i: n for i, n in enumerate([3, 6, 5, 0, 4, 6])}
+    np.testing.assert_array_equal(batch.next_obs[:, 0], batch.obs[:, 0] + 1)
+    np.testing.assert_array_equal(batch.action, obs)  # a_t is tagged like s_t
+    np.testing.assert_array_equal(valid, [lengths[o // 100] > 0 for o in obs])
+    relabelled = goal != -(obs // 100)  # desired goals are tagged -id, never achieved
+    for o, g in zip(obs[valid & relabelled], goal[valid & relabelled]):
+        assert g // 100 == o // 100 and o % 100 < g % 100 <= lengths[o // 100]
+    np.testing.assert_array_equal(-goal[~relabelled], obs[~relabelled] // 100)
+    assert abs(relabelled[valid].mean() - 0.8) < 0.02
+    # the reward is the success of s_{t+1} for g, and a success is terminal
+    success = (goal == obs + 1).astype(np.float32)
+    np.testing.assert_array_equal(batch.reward, success)
+    np.testing.assert_array_equal(batch.terminal, success > 0)
+    assert 0.1 < success[valid].mean() < 0.8  # both cases occur
+    minus = sample_transitions(buffer, jax.random.PRNGKey(3), 8192, 0.8, "-1/0", _equal)
+    np.testing.assert_array_equal(minus.reward, success - 1.0)
+
+
+def test_unknown_reward_convention_is_refused_by_name():
+    with pytest.raises(ValueError, match="her_reward"):
+        convention_reward(jnp.ones(()), "1/0")
