@@ -7,7 +7,9 @@ Without --config it runs the default recipe (hEM on 50-bit bit-flip). Across hos
 process the same --coordinator_address and --num_processes and its own --process_id (or set
 JAX's JAX_COORDINATOR_ADDRESS / JAX_NUM_PROCESSES / JAX_PROCESS_ID).
 
-Every mistake in the flags ends in one line on stderr starting with "error:" and exit status 2.
+Every mistake in the flags, the config or the workdir ends in one line on stderr starting with
+"error:" and exit status 2. SIGTERM or SIGINT (Ctrl-C) stops the run after a checkpoint, with
+exit status 128 + the signal number (143, 130); the same command then resumes it.
 """
 
 from __future__ import annotations
@@ -21,8 +23,11 @@ from absl import app, flags, logging
 from ml_collections import config_flags
 
 import hemjax as hem
+from hemjax.checkpoint import CheckpointError
 from hemjax.config import FIELDS, ConfigError, check_override_path, recipe_config
+from hemjax.preemption import Interrupted
 from hemjax.recipes import RECIPES
+from hemjax.workdir_lock import WorkdirLocked
 
 DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "default.py")
 HELP_FLAGS = ("-h", "-?", "-help", "--help", "-helpshort", "--helpshort", "-helpfull", "--helpfull")
@@ -41,13 +46,13 @@ _PROCESS_ID = flags.DEFINE_integer("process_id", None, "This process's index.")
 _LAUNCHER_FLAGS = (_CONFIG, _WORKDIR, _CACHE, _COORDINATOR, _NUM_PROCESSES, _PROCESS_ID)
 
 # Errors a user causes through flags, the environment or the filesystem: one line, no traceback.
-USER_ERRORS = (ConfigError, OSError, FloatingPointError)
+USER_ERRORS = (ConfigError, OSError, FloatingPointError, WorkdirLocked, CheckpointError)
 
 
-def fail(message: object) -> None:
+def fail(message: object, status: int = USAGE_ERROR) -> None:
     """Ends the process with one line on stderr."""
     print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
-    sys.exit(USAGE_ERROR)
+    sys.exit(status)
 
 
 def usage() -> str:
@@ -121,9 +126,11 @@ def main(argv: list[str]) -> None:
         train_state = hem.run(config)
     except USER_ERRORS as error:
         fail(error)
-    except KeyboardInterrupt:
-        print("error: interrupted", file=sys.stderr)
-        sys.exit(130)
+    except Interrupted as stop:
+        resume = "; run the same command to resume" if stop.saved else ""
+        fail(f"{stop}{resume}", stop.exit_status)
+    except KeyboardInterrupt:  # Ctrl-C before training started
+        fail("interrupted", 130)
     final = train_state.history[-1]
     where = f"; metrics and success.png in {config.workdir}" if config.workdir else ""
     print(
