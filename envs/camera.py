@@ -1,0 +1,334 @@
+"""A pinhole camera for the MJX tasks, in pure JAX: one ray per pixel against the model's geoms.
+
+    camera = Camera.for_env(envs.make("reacher"), size=48)
+    image = camera.render(state)                      # uint8 [48, 48, 3]
+    images = jax.jit(jax.vmap(camera.render))(states) # uint8 [B, 48, 48, 3]
+    goal_image = camera.render_goal(state)            # the scene with the goal achieved
+
+The camera is fixed in the world (appendix C: top-down over Reacher, at the robot looking at
+the workspace for Fetch and Sawyer), so the ray directions are constants computed once. Each
+frame refreshes the geom poses with `mjx.kinematics`, intersects every ray with every geom in
+the geom's own frame (planes, spheres, capsules and boxes: the primitives these models use),
+keeps the nearest hit and colours it by the geom's rgba with Lambert shading (a head light and
+a light from above) and a mild depth falloff, so height and depth read. The goal, which is not
+part of the models, is drawn as a red sphere only when `show_goal=True`. Sites are not drawn.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import jax
+import jax.numpy as jnp
+import mujoco
+import numpy as np
+from mujoco import mjx
+
+from envs.core import EnvState, GoalEnv
+
+BACKGROUND = (25, 25, 35)
+GOAL_RGB = (0.9, 0.1, 0.1)
+MIN_SIZE = 2
+MISS = jnp.inf
+_EPS = 1e-9
+
+PLANE = int(mujoco.mjtGeom.mjGEOM_PLANE)
+SPHERE = int(mujoco.mjtGeom.mjGEOM_SPHERE)
+CAPSULE = int(mujoco.mjtGeom.mjGEOM_CAPSULE)
+BOX = int(mujoco.mjtGeom.mjGEOM_BOX)
+SUPPORTED = {PLANE: "plane", SPHERE: "sphere", CAPSULE: "capsule", BOX: "box"}
+
+
+@dataclasses.dataclass(frozen=True)
+class View:
+    """Where a camera sits (world metres) and what it sees; fovy: vertical angle in degrees."""
+
+    position: tuple[float, float, float]
+    target: tuple[float, float, float]
+    up: tuple[float, float, float]
+    fovy: float
+
+    def axes(self) -> np.ndarray:
+        """[3, 3] rows: right, up, backward (MuJoCo's camera frame: it looks along -z)."""
+        forward = np.subtract(self.target, self.position).astype(np.float64)
+        forward /= np.linalg.norm(forward)
+        right = np.cross(forward, self.up)
+        right /= np.linalg.norm(right)
+        return np.stack([right, np.cross(right, forward), -forward])
+
+    def ray_directions(self, size: int) -> np.ndarray:
+        """Unit directions [size * size, 3] of the rays through the pixel centres, row-major
+        from the top-left pixel."""
+        right, up, backward = self.axes()
+        half = math.tan(math.radians(self.fovy) / 2)
+        ticks = ((np.arange(size) + 0.5) / size * 2 - 1) * half
+        v, u = np.meshgrid(-ticks, ticks, indexing="ij")  # row 0 at the top
+        directions = u[..., None] * right + v[..., None] * up - backward
+        directions /= np.linalg.norm(directions, axis=-1, keepdims=True)
+        return directions.reshape(-1, 3).astype(np.float32)
+
+
+def _local(origin: jax.Array, directions: jax.Array, pos: jax.Array, mat: jax.Array):
+    """Rays in each geom's frame: origins [G, 3] and directions [P, G, 3]."""
+    local_origin = jnp.einsum("gi,gij->gj", origin[None] - pos, mat)
+    local_directions = jnp.einsum("pi,gij->pgj", directions, mat)
+    return local_origin, local_directions
+
+
+def _safe(x: jax.Array) -> jax.Array:
+    return jnp.where(jnp.abs(x) < _EPS, jnp.where(x < 0, -_EPS, _EPS), x)
+
+
+def _sphere(o: jax.Array, d: jax.Array, radius: jax.Array) -> jax.Array:
+    """Nearest positive hit distance [P, G] of unit rays o + t d with spheres at the origin."""
+    b = jnp.sum(o * d, axis=-1)
+    c = jnp.sum(o * o, axis=-1) - radius**2
+    disc = b * b - c
+    root = jnp.sqrt(jnp.maximum(disc, 0.0))
+    near, far = -b - root, -b + root
+    t = jnp.where(near > 0, near, far)
+    return jnp.where((disc >= 0) & (t > 0), t, MISS)
+
+
+def _hit_plane(o, d, size):
+    """Planes (finite, size[0] x size[1] half-extents, front face only, as mj_ray)."""
+    t = -o[..., 2] / _safe(d[..., 2])
+    p = o + t[..., None] * d
+    inside = ((size[:, 0] <= 0) | (jnp.abs(p[..., 0]) <= size[:, 0])) & (
+        (size[:, 1] <= 0) | (jnp.abs(p[..., 1]) <= size[:, 1])
+    )
+    t = jnp.where((d[..., 2] < 0) & (t > 0) & inside, t, MISS)
+    return t, jnp.broadcast_to(jnp.array([0.0, 0.0, 1.0]), p.shape)
+
+
+def _hit_sphere(o, d, size):
+    t = _sphere(o, d, size[:, 0])
+    return t, o + jnp.where(jnp.isfinite(t), t, 0.0)[..., None] * d
+
+
+def _hit_capsule(o, d, size):
+    """Capsules along local z: radius size[0], half-length size[1]."""
+    radius, half = size[:, 0], size[:, 1]
+    # Side: the infinite cylinder x^2 + y^2 = r^2, kept where |z| <= half.
+    a = _safe(d[..., 0] ** 2 + d[..., 1] ** 2)
+    b = o[..., 0] * d[..., 0] + o[..., 1] * d[..., 1]
+    c = o[..., 0] ** 2 + o[..., 1] ** 2 - radius**2
+    disc = b * b - a * c
+    root = jnp.sqrt(jnp.maximum(disc, 0.0))
+    near, far = (-b - root) / a, (-b + root) / a
+    t_side = jnp.where(near > 0, near, far)
+    z = o[..., 2] + t_side * d[..., 2]
+    t_side = jnp.where((disc >= 0) & (t_side > 0) & (jnp.abs(z) <= half), t_side, MISS)
+    # Caps: spheres at z = +-half.
+    cap = jnp.stack([jnp.zeros_like(half), jnp.zeros_like(half), half], axis=-1)
+    t = jnp.minimum(t_side, jnp.minimum(_sphere(o - cap, d, radius), _sphere(o + cap, d, radius)))
+    p = o + jnp.where(jnp.isfinite(t), t, 0.0)[..., None] * d
+    axis_point = jnp.clip(p[..., 2], -half, half)
+    return t, p - jnp.stack(
+        [jnp.zeros_like(axis_point), jnp.zeros_like(axis_point), axis_point], -1
+    )
+
+
+def _hit_box(o, d, size):
+    """Boxes of half-extents size[0:3] (slab test)."""
+    inverse = 1.0 / _safe(d)
+    t1, t2 = (-size - o) * inverse, (size - o) * inverse
+    t_entry, t_exit = jnp.minimum(t1, t2), jnp.maximum(t1, t2)
+    near, far = jnp.max(t_entry, axis=-1), jnp.min(t_exit, axis=-1)
+    t = jnp.where(near > 0, near, far)
+    t = jnp.where((near <= far) & (t > 0), t, MISS)
+    face = jax.nn.one_hot(jnp.argmax(t_entry, axis=-1), 3)
+    return t, -face * jnp.sign(d)
+
+
+_HITS = {PLANE: _hit_plane, SPHERE: _hit_sphere, CAPSULE: _hit_capsule, BOX: _hit_box}
+
+
+def _reacher_pose(env: GoalEnv, data: mjx.Data, goal: jax.Array) -> mjx.Data:
+    """Joint angles that put the fingertip on the goal (elbow-positive inverse kinematics)."""
+    upper, fore = env.upper_length, env.fore_length
+    cos_elbow = (jnp.sum(goal**2) - upper**2 - fore**2) / (2 * upper * fore)
+    elbow = jnp.arccos(jnp.clip(cos_elbow, -1.0, 1.0))
+    shoulder = jnp.arctan2(goal[1], goal[0]) - jnp.arctan2(
+        fore * jnp.sin(elbow), upper + fore * jnp.cos(elbow)
+    )
+    return data.replace(qpos=jnp.stack([shoulder, elbow]).astype(data.qpos.dtype))
+
+
+def _sawyer_pose(env: GoalEnv, data: mjx.Data, goal: jax.Array) -> mjx.Data:
+    """Hand slide joints that put the hand on the goal."""
+    start = jnp.asarray(env.mj_model.body_pos[env.hand], data.qpos.dtype)
+    return data.replace(qpos=(goal - start).astype(data.qpos.dtype))
+
+
+def _fetch_pose(env: GoalEnv, data: mjx.Data, goal: jax.Array) -> mjx.Data:
+    """The grip point (reach) or the object's centre (other tasks) on the goal."""
+    where = env.object_qpos if env.task.has_object else env.grip_qpos
+    start = where.start
+    return data.replace(qpos=data.qpos.at[start : start + 3].set(goal.astype(data.qpos.dtype)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Setup:
+    """Per-task camera view, goal marker and goal pose (see `for_env`)."""
+
+    view: View
+    goal_radius: float
+    goal_height: float | None  # z of a 2-D goal; None for 3-D goals
+    pose: Callable[[GoalEnv, mjx.Data, jax.Array], mjx.Data]
+
+
+def _setup(env: GoalEnv) -> Setup:
+    from envs.mjx.fetch import FetchEnv
+    from envs.mjx.reacher import Reacher
+    from envs.mjx.sawyer import SawyerReach
+
+    if isinstance(env, Reacher):
+        top_down = View(position=(0.0, 0.0, 0.75), target=(0.0, 0.0, 0.0), up=(0, 1, 0), fovy=35)
+        return Setup(view=top_down, goal_radius=0.012, goal_height=0.01, pose=_reacher_pose)
+    if isinstance(env, SawyerReach):
+        at_robot = View(position=(0.0, 0.15, 0.45), target=(0.0, 0.65, 0.12), up=(0, 0, 1), fovy=50)
+        return Setup(view=at_robot, goal_radius=0.02, goal_height=None, pose=_sawyer_pose)
+    if isinstance(env, FetchEnv):
+        table = env.mj_model.geom("table")
+        x, y, z = (float(v) for v in table.pos)
+        reach = float(table.size[0])  # the slide table is longer: step back further
+        at_robot = View(
+            position=(x - reach - 0.5, y, z + 0.65), target=(x, y, z + 0.1), up=(0, 0, 1), fovy=40
+        )
+        return Setup(view=at_robot, goal_radius=0.02, goal_height=None, pose=_fetch_pose)
+    raise ValueError(
+        f"env={type(env).__name__} is not allowed: Reacher, SawyerReach or a Fetch task"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Camera:
+    """Renders MJX env states to uint8 [size, size, 3] (see the module docstring).
+
+    model: the env's mjx.Model (for kinematics). view: the camera pose.
+    directions: [size * size, 3] unit rays. groups: (geom type, geom ids) of each drawn type.
+    rgb: [ngeom, 3] geom colours in [0, 1]; geom_size: [ngeom, 3] geom sizes.
+    goal_radius: the goal marker's radius, at least 0.75 pixel at the target's distance.
+    """
+
+    env: GoalEnv
+    model: mjx.Model
+    size: int
+    view: View
+    directions: np.ndarray
+    groups: tuple[tuple[int, tuple[int, ...]], ...]
+    rgb: np.ndarray
+    geom_size: np.ndarray
+    setup: Setup
+    goal_radius: float
+    show_goal: bool = False
+
+    @classmethod
+    def for_env(cls, env: GoalEnv, size: int = 48, show_goal: bool = False) -> Camera:
+        """The appendix-C camera of a Reacher, SawyerReach or Fetch env."""
+        if not isinstance(size, int) or size < MIN_SIZE:
+            raise ValueError(f"size={size!r} is not allowed: an integer >= {MIN_SIZE}")
+        setup = _setup(env)
+        mj_model = env.mj_model
+        visible = [i for i in range(mj_model.ngeom) if mj_model.geom_rgba[i, 3] > 0]
+        for i in visible:
+            if int(mj_model.geom_type[i]) not in SUPPORTED:
+                raise ValueError(
+                    f"geom {mj_model.geom(i).name or i} of type {int(mj_model.geom_type[i])} is "
+                    f"not allowed: the camera draws {', '.join(SUPPORTED.values())}"
+                )
+        groups = tuple(
+            (kind, tuple(i for i in visible if int(mj_model.geom_type[i]) == kind))
+            for kind in SUPPORTED
+        )
+        view = setup.view
+        distance = float(np.linalg.norm(np.subtract(view.target, view.position)))
+        pixel = 2 * math.tan(math.radians(view.fovy) / 2) * distance / size
+        return cls(
+            env=env,
+            model=env.model,
+            size=size,
+            view=setup.view,
+            directions=setup.view.ray_directions(size),
+            groups=tuple((kind, ids) for kind, ids in groups if ids),
+            rgb=np.asarray(mj_model.geom_rgba[:, :3], np.float32),
+            geom_size=np.asarray(mj_model.geom_size, np.float32),
+            setup=setup,
+            goal_radius=max(setup.goal_radius, 0.75 * pixel),  # visible at small sizes too
+            show_goal=show_goal,
+        )
+
+    def _goal_point(self, goal: jax.Array) -> jax.Array:
+        if self.setup.goal_height is None:
+            return goal[:3]
+        return jnp.concatenate([goal[:2], jnp.full((1,), self.setup.goal_height, goal.dtype)])
+
+    def geom_ids(self, data: mjx.Data, goal: jax.Array | None = None) -> jax.Array:
+        """Which geom every pixel shows: int32 [size, size]; -1 nothing, ngeom the goal marker."""
+        return self._trace(data, goal)[0]
+
+    def _trace(self, data: mjx.Data, goal: jax.Array | None):
+        """(geom id [w, w], distance [w, w], unit normal facing the camera [w, w, 3])."""
+        data = mjx.kinematics(self.model, data)
+        origin = jnp.asarray(self.view.position, jnp.float32)
+        directions = jnp.asarray(self.directions)
+        distances, normals, ids = [], [], []
+        for kind, group in self.groups:
+            index = np.asarray(group)
+            pos = data.geom_xpos[index].astype(jnp.float32)
+            mat = data.geom_xmat[index].reshape(-1, 3, 3).astype(jnp.float32)
+            local_origin, local_directions = _local(origin, directions, pos, mat)
+            o = jnp.broadcast_to(local_origin, local_directions.shape)
+            t, local_normal = _HITS[kind](o, local_directions, jnp.asarray(self.geom_size[index]))
+            distances.append(t)
+            normals.append(jnp.einsum("pgj,gij->pgi", local_normal, mat))
+            ids.append(index)
+        if goal is not None:
+            centre = self._goal_point(goal).astype(jnp.float32)
+            radius = jnp.full((1,), self.goal_radius, jnp.float32)
+            o = jnp.broadcast_to(origin - centre, directions.shape)[:, None]
+            t = _sphere(o, directions[:, None], radius)
+            distances.append(t)
+            normals.append(o + jnp.where(jnp.isfinite(t), t, 0.0)[..., None] * directions[:, None])
+            ids.append(np.array([self.env.mj_model.ngeom]))
+        distance = jnp.concatenate(distances, axis=1)  # [P, G']
+        nearest = jnp.argmin(distance, axis=1)
+        t = jnp.take_along_axis(distance, nearest[:, None], axis=1)[:, 0]
+        normal = jnp.take_along_axis(jnp.concatenate(normals, axis=1), nearest[:, None, None], 1)
+        normal = normal[:, 0] / jnp.maximum(
+            jnp.linalg.norm(normal[:, 0], axis=-1, keepdims=True), _EPS
+        )
+        normal = jnp.where(jnp.sum(normal * directions, -1, keepdims=True) > 0, -normal, normal)
+        geom = jnp.asarray(np.concatenate(ids).astype(np.int32))[nearest]
+        geom = jnp.where(jnp.isfinite(t), geom, -1)
+        shape = (self.size, self.size)
+        return geom.reshape(shape), t.reshape(shape), normal.reshape(shape + (3,))
+
+    def render_physics(self, data: mjx.Data, goal: jax.Array | None = None) -> jax.Array:
+        """uint8 [w, w, 3] of the scene in `data`, with a goal marker at `goal` when given."""
+        geom, t, normal = self._trace(data, goal)
+        rgb = jnp.concatenate([jnp.asarray(self.rgb), jnp.asarray([GOAL_RGB], jnp.float32)])
+        colour = rgb[jnp.maximum(geom, 0)]
+        towards_camera = -jnp.asarray(self.directions).reshape(normal.shape)
+        head = jnp.maximum(jnp.sum(normal * towards_camera, axis=-1), 0.0)
+        above = jnp.maximum(normal[..., 2], 0.0)
+        reference = float(np.linalg.norm(np.subtract(self.view.target, self.view.position)))
+        depth = jnp.clip(1.2 - 0.3 * t / reference, 0.6, 1.0)
+        shade = (0.35 + 0.45 * head + 0.2 * above) * depth
+        pixels = jnp.clip(colour * shade[..., None] * 255.0 + 0.5, 0, 255).astype(jnp.uint8)
+        return jnp.where((geom >= 0)[..., None], pixels, jnp.asarray(BACKGROUND, jnp.uint8))
+
+    def render(self, state: EnvState) -> jax.Array:
+        """uint8 [w, w, 3] of one env state (vmap for a batch); the goal only if show_goal."""
+        return self.render_physics(state.physics, state.desired_goal if self.show_goal else None)
+
+    def goal_physics(self, state: EnvState) -> mjx.Data:
+        """The state's physics moved to the configuration that achieves its desired goal."""
+        return self.setup.pose(self.env, state.physics, state.desired_goal)
+
+    def render_goal(self, state: EnvState) -> jax.Array:
+        """uint8 [w, w, 3] of the goal configuration (an image goal); no goal marker."""
+        return self.render_physics(self.goal_physics(state))
