@@ -13,7 +13,7 @@ import tempfile
 import time
 
 import jax
-from absl import app, flags
+from absl import app, flags, logging
 
 from hemjax.checkpoint import Checkpointer
 from hemjax.config import recipe_config
@@ -30,17 +30,19 @@ def _size(path: str) -> int:
 
 def main(argv):
     del argv
+    logging.set_verbosity(logging.WARNING)  # keep Orbax's info lines off the console
     config = recipe_config("bitflip")
     trainer = Trainer(config)
-    state = trainer.initial_state()
-    state, metrics, _ = trainer.chunk(state)  # compile, and fill the buffer a little
+    iterations = config.eval_every
+    state = trainer.init(trainer.seeds)
+    state, metrics, _ = trainer.chunk(state, trainer.seeds, iterations, 0)  # compile; fill buffer
     jax.block_until_ready(metrics)
     workdir = tempfile.mkdtemp()
     checkpointer = Checkpointer(workdir, keep=2)
     rows = []
     for i in range(_SAVES.value):
         start = time.perf_counter()
-        state, metrics, _ = trainer.chunk(state)
+        state, metrics, _ = trainer.chunk(state, trainer.seeds, iterations, i + 1)
         jax.block_until_ready(metrics)
         chunk_s = time.perf_counter() - start
         start = time.perf_counter()
@@ -51,7 +53,7 @@ def main(argv):
         rows.append(
             {
                 "save": i + 1,
-                "chunk_iterations": config.eval_every,
+                "chunk_iterations": iterations,
                 "chunk_s": round(chunk_s, 3),
                 "save_blocking_s": round(blocking_s, 3),
                 "save_total_s": round(total_s, 3),
@@ -59,14 +61,14 @@ def main(argv):
             }
         )
         print(rows[-1], flush=True)
-    template = jax.device_get(state)
+    template = trainer.restore_target(trainer.num_devices)
     start = time.perf_counter()
-    step, _, _ = checkpointer.restore_latest(lambda meta: template)
+    step, _, _ = checkpointer.restore_latest(lambda meta: template, move_unreadable=False)
     restore_s = time.perf_counter() - start
     size = _size(os.path.join(workdir, "checkpoints", str(step)))
     checkpointer.close()
     shutil.rmtree(workdir)
-    state_bytes = sum(x.nbytes for x in jax.tree.leaves(template))
+    state_bytes = sum(x.nbytes for x in jax.tree.leaves(state))
     summary = {
         "restore_s": round(restore_s, 3),
         "checkpoint_mb": round(size / 2**20, 1),
