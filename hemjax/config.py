@@ -283,7 +283,8 @@ def env_arguments(env_name: str) -> dict[str, EnvArgument]:
         if parameter.default is inspect.Parameter.empty:
             continue
         hint = hints.get(name)
-        members = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+        members = typing.get_args(hint) if union else (hint,)
         concrete = [typing.get_origin(m) or m for m in members if m is not type(None)]
         value_type = concrete[0] if len(concrete) == 1 and isinstance(concrete[0], type) else None
         arguments[name] = EnvArgument(
@@ -333,7 +334,7 @@ def _build(
     config = ml_collections.ConfigDict({name: field.default for name, field in FIELDS.items()})
     config.env_name = env_name
     env_kwargs = {
-        name: placeholder(arg.value_type) if arg.default is None else arg.default
+        name: placeholder(arg.value_type) if arg.default is None and arg.value_type else arg.default
         for name, arg in arguments.items()
     }
     layers = [ENV_RECIPES[env_name].overrides] if env_name in ENV_RECIPES else []
@@ -354,7 +355,12 @@ def _build(
                         )
                     env_kwargs[key] = _plain(f"env_kwargs.{key}", item, arguments[key].value_type)
             elif name in FIELDS:
-                config[name] = _plain(name, value, type(FIELDS[name].default))
+                value = _plain(name, value, type(FIELDS[name].default))
+                try:
+                    config[name] = value
+                except TypeError:  # ml_collections refuses a value of another type
+                    allowed = FIELDS[name].rule.allowed
+                    raise ConfigError(f"{name}={value!r} is not allowed: {allowed}") from None
             else:
                 raise _unknown(
                     f"not a config field nor an argument of env {env_name!r}",

@@ -208,6 +208,8 @@ def test_default_config_normalises_numpy_scalars_integral_floats_and_paths(tmp_p
     validate(config)
     with pytest.raises(ConfigError, match=r"total_env_steps=1000000.5 is not allowed: an integer"):
         hem.default_config("bitflip", total_env_steps=1e6 + 0.5)
+    with pytest.raises(ConfigError, match=r"learn_std='yes' is not allowed: True or False"):
+        hem.default_config("bitflip", learn_std="yes")
 
 
 def test_validate_refuses_values_that_are_not_plain_python():
