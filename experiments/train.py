@@ -1,6 +1,6 @@
 """Train from a config file and a named recipe.
 
-    python experiments/train.py --config=experiments/configs/default.py:RECIPE --workdir=DIR \
+    python experiments/train.py --config=experiments/configs/default.py:RECIPE --workdir=DIR
         [--config.FIELD=VALUE ...] [--config.env_kwargs.NAME=VALUE ...]
 
 Without --config it runs the default recipe (hEM on 50-bit bit-flip). Across hosts, give every
@@ -63,7 +63,8 @@ def usage() -> str:
     lines += ["", "Config fields (--config.FIELD=VALUE), with the default recipe's values:"]
     defaults = recipe_config("bitflip")
     for name, field in FIELDS.items():
-        lines.append(f"  {name} = {defaults[name]!r}: {field.doc}; {field.rule.allowed}")
+        value = dict(defaults.env_kwargs) if name == "env_kwargs" else defaults[name]
+        lines.append(f"  {name} = {value!r}: {field.doc}; {field.rule.allowed}")
     lines += ["", "Recipes (--config=experiments/configs/default.py:RECIPE):"]
     lines += [f"  {name}: {recipe.why}" for name, recipe in RECIPES.items()]
     return "\n".join(lines)
