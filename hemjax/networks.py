@@ -1,9 +1,9 @@
 """Goal-conditioned policies pi(a | s, g): an MLP on [obs, goal], categorical or Gaussian head.
 
 Continuous policies act in a normalised space [-1, 1]^A; `to_env_action` maps to the env's box.
-Image observations or goals (rank-3 [H, W, C] per sample, from the env's `obs_shape` /
-`goal_shape`) first pass through a CNN (appendix C.2); flat ones reach the MLP unchanged, so a
-state-based policy has exactly the parameters and outputs it had before images existed.
+Image observations or goals (an env `obs_shape` / `goal_shape` of rank 3, [H, W, C]) first
+pass through a CNN (appendix C.2); flat ones reach the MLP unchanged, so a state-based policy
+has exactly the parameters and outputs it had before images existed.
 """
 
 from __future__ import annotations
@@ -23,16 +23,6 @@ Params = dict
 # Appendix C.2: (features, kernel, stride) of each conv layer, each followed by a relu.
 CONV_LAYERS = ((32, 8, 4), (64, 4, 2), (64, 3, 2))
 MIN_IMAGE_SIZE = 36  # smallest height / width the three VALID convolutions accept
-
-
-def observation_shape(env: GoalEnv) -> tuple[int, ...]:
-    """Per-sample obs shape: `env.obs_shape` when the env has one, else (env.obs_size,)."""
-    return tuple(getattr(env, "obs_shape", (env.obs_size,)))
-
-
-def goal_shape(env: GoalEnv) -> tuple[int, ...]:
-    """Per-sample goal shape: `env.goal_shape` when the env has one, else (env.goal_size,)."""
-    return tuple(getattr(env, "goal_shape", (env.goal_size,)))
 
 
 def _check_image_shape(field: str, shape: tuple[int, ...]) -> None:
@@ -142,10 +132,10 @@ class Policy:
     @property
     def _net(self) -> nn.Module:
         space = self.env.action_space
-        obs_shape, goal_shape_ = observation_shape(self.env), goal_shape(self.env)
+        obs_shape, goal_shape = tuple(self.env.obs_shape), tuple(self.env.goal_shape)
         _check_image_shape("obs_shape", obs_shape)
-        _check_image_shape("goal_shape", goal_shape_)
-        images = {"image_obs": len(obs_shape) == 3, "image_goal": len(goal_shape_) == 3}
+        _check_image_shape("goal_shape", goal_shape)
+        images = {"image_obs": len(obs_shape) == 3, "image_goal": len(goal_shape) == 3}
         if isinstance(space, Discrete):
             return _CategoricalNet(self.hidden_sizes, space.num_actions, **images)
         return _GaussianNet(
@@ -153,8 +143,8 @@ class Policy:
         )
 
     def init(self, key: jax.Array) -> Params:
-        obs = jnp.zeros(observation_shape(self.env), jnp.float32)
-        goal = jnp.zeros(goal_shape(self.env), jnp.float32)
+        obs = jnp.zeros(self.env.obs_shape, jnp.float32)
+        goal = jnp.zeros(self.env.goal_shape, jnp.float32)
         return self._net.init(key, obs, goal)
 
     def log_prob(self, params: Params, obs: jax.Array, goal: jax.Array, action: jax.Array):
