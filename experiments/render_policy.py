@@ -1,0 +1,56 @@
+"""A GIF of a trained policy's greedy episodes on fresh goals, with the goals shown.
+
+    python experiments/render_policy.py --workdir=runs/bitflip [--output=PATH] [--episodes=4]
+
+Loads the newest checkpoint of the workdir (hem.load) and writes <workdir>/policy.gif unless
+--output says otherwise. Bit-flip is drawn as rows of bits, navigation as its first two
+coordinates, point mass and four rooms as maps, MJX tasks through the camera (hemjax/video.py).
+Mistakes end in one line on stderr starting with "error:" and exit status 2.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from absl import app, flags
+
+_WORKDIR = flags.DEFINE_string("workdir", None, "Run directory holding checkpoints.")
+_OUTPUT = flags.DEFINE_string("output", None, "GIF path (default: <workdir>/policy.gif).")
+_EPISODES = flags.DEFINE_integer("episodes", 4, "Greedy episodes, tiled side by side.")
+_SEED = flags.DEFINE_integer("seed", 0, "Seed of the fresh goals and starts.")
+_SEED_INDEX = flags.DEFINE_integer("seed_index", 0, "Which trained seed's policy to show.")
+_SIZE = flags.DEFINE_integer("size", 96, "Image side of maps and camera views, in pixels.")
+_FPS = flags.DEFINE_float("fps", 10.0, "Frames per second (GIF delays: whole centiseconds).")
+_SCALE = flags.DEFINE_integer("scale", 2, "Each image pixel drawn as scale x scale.")
+
+
+def main(argv: list[str]) -> None:
+    if len(argv) > 1:
+        sys.exit(f"error: unexpected arguments {argv[1:]}")
+    if not _WORKDIR.value:
+        print("error: --workdir is required", file=sys.stderr)
+        sys.exit(2)
+    import hemjax as hem
+    from hemjax import video
+
+    try:
+        train_state = hem.load(_WORKDIR.value)
+        path = video.save_policy_gif(
+            train_state,
+            _OUTPUT.value or os.path.join(_WORKDIR.value, "policy.gif"),
+            num_episodes=_EPISODES.value,
+            seed=_SEED.value,
+            seed_index=_SEED_INDEX.value,
+            size=_SIZE.value,
+            fps=_FPS.value,
+            scale=_SCALE.value,
+        )
+    except (FileNotFoundError, ValueError) as error:
+        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
+        sys.exit(2)
+    print(path)
+
+
+if __name__ == "__main__":
+    app.run(main)
