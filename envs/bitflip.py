@@ -5,7 +5,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from envs.core import Discrete, GoalEnv
+from envs.checks import check_integer
+from envs.core import Discrete, EpisodeStart, GoalEnv, Transition
 
 
 class BitFlip(GoalEnv):
@@ -18,25 +19,23 @@ class BitFlip(GoalEnv):
     stochastic = False
 
     def __init__(self, num_bits: int = 10, max_steps: int | None = None):
-        if num_bits < 1:
-            raise ValueError(f"num_bits must be >= 1, got {num_bits}")
-        self.num_bits = num_bits
+        self.num_bits = num_bits = check_integer("num_bits", num_bits)
         self.obs_size = num_bits
         self.goal_size = num_bits
         self.action_space = Discrete(num_bits)
-        self.max_steps = num_bits if max_steps is None else max_steps
+        self.max_steps = num_bits if max_steps is None else check_integer("max_steps", max_steps)
 
-    def _reset(self, key):
+    def init_episode(self, key):
         start_key, goal_key = jax.random.split(key)
         start = jax.random.bernoulli(start_key, 0.5, (self.num_bits,)).astype(jnp.float32)
         goal = jax.random.bernoulli(goal_key, 0.5, (self.num_bits,)).astype(jnp.float32)
-        return start, start, goal, start
+        return EpisodeStart(obs=start, achieved_goal=start, desired_goal=goal, physics=start)
 
-    def _transition(self, bits, action, key):
+    def advance(self, bits, action, key):
         del key
         flip = jax.nn.one_hot(action, self.num_bits, dtype=jnp.float32)
         bits = jnp.abs(bits - flip)
-        return bits, bits, bits
+        return Transition(obs=bits, achieved_goal=bits, physics=bits)
 
     def compute_reward(self, achieved_goal, desired_goal):
         return jnp.all(achieved_goal == desired_goal, axis=-1).astype(jnp.float32)

@@ -3,7 +3,7 @@
 An env is a frozen Python object whose methods are pure functions of JAX arrays:
 
     state = env.reset(key)            # fresh start and a NEW goal every call
-    state = env.step(state, action)   # one transition; sets reward / success / done
+    state = env.step(state, action)   # clips box actions; one transition; reward / success / done
     r = env.compute_reward(achieved_goal, desired_goal)   # pure, vectorised, no simulator
 
 Shapes are fixed when the env is built, so `reset` and `step` jit and vmap cleanly. Stepping a
@@ -12,6 +12,7 @@ state whose `done` is already set is allowed (callers mask it out); it must not 
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from typing import Any
 
@@ -74,11 +75,40 @@ class Box:
 ActionSpace = Discrete | Box
 
 
-class GoalEnv:
-    """Base class: subclasses set the sizes and define `_reset`, `_transition`, `compute_reward`.
+@struct.dataclass
+class EpisodeStart:
+    """What an env's `init_episode` returns: a fresh episode with a new goal.
+
+    obs: [obs_size] float32; achieved_goal, desired_goal: [goal_size] float32; physics: the
+    env's internal state (a pytree), carried in EnvState.physics.
+    """
+
+    obs: jax.Array
+    achieved_goal: jax.Array
+    desired_goal: jax.Array
+    physics: Any
+
+
+@struct.dataclass
+class Transition:
+    """What an env's `advance` returns: the observation after one action.
+
+    obs: [obs_size] float32; achieved_goal: [goal_size] float32; physics: the new internal state.
+    """
+
+    obs: jax.Array
+    achieved_goal: jax.Array
+    physics: Any
+
+
+class GoalEnv(abc.ABC):
+    """Abstract base: subclasses set the sizes and define `init_episode`, `advance` and
+    `compute_reward`; a subclass missing one cannot be constructed.
 
     Subclass attributes: obs_size, goal_size, action_space, max_steps, and `stochastic`
-    (False lets deterministic envs skip splitting a PRNG key every step).
+    (False lets deterministic envs skip splitting a PRNG key every step). The base class clips
+    box actions into the box, computes reward, success and done, and counts steps, so
+    `advance` receives an in-range action and only moves the physics.
     """
 
     stochastic: bool = True
@@ -88,51 +118,62 @@ class GoalEnv:
     action_space: ActionSpace
     max_steps: int
 
-    def _reset(self, key: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array, Any]:
-        """Returns (obs, achieved_goal, desired_goal, physics) for a fresh episode."""
-        raise NotImplementedError
+    @property
+    def obs_shape(self) -> tuple[int, ...]:
+        """Shape of one observation, (obs_size,)."""
+        return (self.obs_size,)
 
-    def _transition(
-        self, physics: Any, action: jax.Array, key: jax.Array
-    ) -> tuple[jax.Array, jax.Array, Any]:
-        """Returns (obs, achieved_goal, physics) after applying `action`."""
-        raise NotImplementedError
+    @property
+    def goal_shape(self) -> tuple[int, ...]:
+        """Shape of one goal, (goal_size,)."""
+        return (self.goal_size,)
 
+    @abc.abstractmethod
+    def init_episode(self, key: jax.Array) -> EpisodeStart:
+        """A fresh start and a new goal drawn with `key`."""
+
+    @abc.abstractmethod
+    def advance(self, physics: Any, action: jax.Array, key: jax.Array) -> Transition:
+        """The physics after applying `action` (already clipped into a box action space);
+        `key` is a fresh PRNG key for stochastic envs and unused by deterministic ones."""
+
+    @abc.abstractmethod
     def compute_reward(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         """1.0 where achieved satisfies desired, else 0.0; [..., goal_size] x2 -> [...]."""
-        raise NotImplementedError
 
     def reset(self, key: jax.Array) -> EnvState:
         key, reset_key = jax.random.split(key)
-        obs, achieved, desired, physics = self._reset(reset_key)
-        success = self.compute_reward(achieved, desired) > 0
+        start = self.init_episode(reset_key)
+        success = self.compute_reward(start.achieved_goal, start.desired_goal) > 0
         return EnvState(
-            obs=obs,
-            achieved_goal=achieved,
-            desired_goal=desired,
+            obs=start.obs,
+            achieved_goal=start.achieved_goal,
+            desired_goal=start.desired_goal,
             reward=jnp.zeros((), jnp.float32),
             success=success,
             done=success,
             t=jnp.zeros((), jnp.int32),
             key=key,
-            physics=physics,
+            physics=start.physics,
         )
 
     def step(self, state: EnvState, action: jax.Array) -> EnvState:
         key, step_key = jax.random.split(state.key) if self.stochastic else (state.key, state.key)
-        obs, achieved, physics = self._transition(state.physics, action, step_key)
-        reward = self.compute_reward(achieved, state.desired_goal)
+        if isinstance(self.action_space, Box):
+            action = self.action_space.clip(action)
+        transition = self.advance(state.physics, action, step_key)
+        reward = self.compute_reward(transition.achieved_goal, state.desired_goal)
         success = reward > 0
         t = state.t + 1
         return state.replace(
-            obs=obs,
-            achieved_goal=achieved,
+            obs=transition.obs,
+            achieved_goal=transition.achieved_goal,
             reward=reward,
             success=success,
             done=success | (t >= self.max_steps),
             t=t,
             key=key,
-            physics=physics,
+            physics=transition.physics,
         )
 
     def sample_action(self, key: jax.Array) -> jax.Array:

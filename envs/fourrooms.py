@@ -10,7 +10,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from envs.core import Discrete, GoalEnv
+from envs.checks import check_integer, check_real
+from envs.core import Discrete, EpisodeStart, GoalEnv, Transition
 
 LAYOUT = (
     ".....#.....",
@@ -44,16 +45,14 @@ class FourRooms(GoalEnv):
     """
 
     def __init__(self, max_steps: int = 32, slip: float = 0.2):
-        if not 0.0 <= slip <= 1.0:
-            raise ValueError(f"slip must be in [0, 1], got {slip}")
-        self.slip = slip
+        self.slip = slip = check_real("slip", slip, low=0.0, high=1.0)
         self.stochastic = slip > 0
         self.free = jnp.asarray(np.array([[c == "." for c in row] for row in LAYOUT]))
         self.free_cells = jnp.asarray(np.argwhere(np.array(self.free)).astype(np.int32))
         self.obs_size = 2 * SIZE
         self.goal_size = 2 * SIZE
         self.action_space = Discrete(4)
-        self.max_steps = max_steps
+        self.max_steps = check_integer("max_steps", max_steps)
 
     def to_obs(self, cell: jax.Array) -> jax.Array:
         """Cell [..., 2] int32 -> one-hot row ++ one-hot column [..., 2 * SIZE] float32."""
@@ -64,7 +63,7 @@ class FourRooms(GoalEnv):
         halves = obs.reshape(*obs.shape[:-1], 2, SIZE)
         return jnp.argmax(halves, axis=-1).astype(jnp.int32)
 
-    def _reset(self, key):
+    def init_episode(self, key):
         corner_key, goal_key = jax.random.split(key)
         start = jnp.asarray(CORNERS)[jax.random.randint(corner_key, (), 0, 4)]
         num_free = self.free_cells.shape[0]
@@ -72,9 +71,10 @@ class FourRooms(GoalEnv):
         goal_index = jax.random.randint(goal_key, (), 0, num_free - 1)
         goal_index = goal_index + (goal_index >= start_index)  # skip the start cell
         goal = self.free_cells[goal_index]
-        return self.to_obs(start), self.to_obs(start), self.to_obs(goal), start
+        obs, goal_obs = self.to_obs(start), self.to_obs(goal)
+        return EpisodeStart(obs=obs, achieved_goal=obs, desired_goal=goal_obs, physics=start)
 
-    def _transition(self, cell, action, key):
+    def advance(self, cell, action, key):
         slip_key, random_key = jax.random.split(key)
         slipped = jax.random.bernoulli(slip_key, self.slip)
         action = jnp.where(slipped, jax.random.randint(random_key, (), 0, 4), action)
@@ -83,7 +83,7 @@ class FourRooms(GoalEnv):
         clipped = jnp.clip(target, 0, SIZE - 1)
         cell = jnp.where(inside & self.free[clipped[0], clipped[1]], target, cell)
         obs = self.to_obs(cell)
-        return obs, obs, cell
+        return Transition(obs=obs, achieved_goal=obs, physics=cell)
 
     def compute_reward(self, achieved_goal, desired_goal):
         same = self.to_cell(achieved_goal) == self.to_cell(desired_goal)

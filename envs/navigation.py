@@ -5,7 +5,8 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from envs.core import Box, GoalEnv, within_distance
+from envs.checks import check_integer, check_positive
+from envs.core import Box, EpisodeStart, GoalEnv, Transition, within_distance
 
 
 class Navigation(GoalEnv):
@@ -23,25 +24,24 @@ class Navigation(GoalEnv):
         max_action: float = 0.2,
         threshold: float = 0.1,
     ):
-        if dim < 1:
-            raise ValueError(f"dim must be >= 1, got {dim}")
-        self.dim = dim
-        self.threshold = threshold
+        self.dim = dim = check_integer("dim", dim)
+        self.threshold = check_positive("threshold", threshold)
         self.obs_size = dim
         self.goal_size = dim
+        max_action = check_positive("max_action", max_action)
         self.action_space = Box(dim, -max_action, max_action)
-        self.max_steps = max_steps
+        self.max_steps = check_integer("max_steps", max_steps)
 
-    def _reset(self, key):
+    def init_episode(self, key):
         start_key, goal_key = jax.random.split(key)
         start = jax.random.uniform(start_key, (self.dim,), jnp.float32, -1.0, 1.0)
         goal = jax.random.uniform(goal_key, (self.dim,), jnp.float32, -1.0, 1.0)
-        return start, start, goal, start
+        return EpisodeStart(obs=start, achieved_goal=start, desired_goal=goal, physics=start)
 
-    def _transition(self, position, action, key):
+    def advance(self, position, action, key):
         del key
-        position = jnp.clip(position + self.action_space.clip(action), -1.0, 1.0)
-        return position, position, position
+        position = jnp.clip(position + action, -1.0, 1.0)
+        return Transition(obs=position, achieved_goal=position, physics=position)
 
     def compute_reward(self, achieved_goal, desired_goal):
         return within_distance(achieved_goal, desired_goal, self.threshold)

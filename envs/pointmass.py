@@ -14,12 +14,24 @@ import math
 import jax
 import jax.numpy as jnp
 
-from envs.core import Box, GoalEnv
+from envs.checks import check_integer, check_positive, check_real, is_real, reject
+from envs.core import Box, EpisodeStart, GoalEnv, Transition
 
 # Open rectangles (x_lo, y_lo, x_hi, y_hi); the wall runs past the room's bottom edge so no
 # point on that edge can slip under it. Gap: y in [0.5, 1].
 DEFAULT_WALLS = ((-0.05, -1.5, 0.05, 0.5),)
 NUM_CANDIDATES = 32  # rejection-sampling draws for a free point (all in walls: ~1e-47 here)
+
+
+def check_walls(walls: object) -> None:
+    """ValueError unless `walls` is a sequence of (x_lo, y_lo, x_hi, y_hi) finite rectangles
+    with x_lo < x_hi and y_lo < y_hi."""
+    for wall in walls if isinstance(walls, (tuple, list)) else [None]:
+        ok = isinstance(wall, (tuple, list)) and len(wall) == 4 and all(map(is_real, wall))
+        if not (ok and wall[0] < wall[2] and wall[1] < wall[3]):
+            raise reject(
+                "walls", walls, "rectangles (x_lo, y_lo, x_hi, y_hi) of finite numbers, lo < hi"
+            )
 
 
 class PointMass(GoalEnv):
@@ -42,12 +54,11 @@ class PointMass(GoalEnv):
         dt: float = 0.1,
         walls: tuple[tuple[float, float, float, float], ...] = DEFAULT_WALLS,
     ):
-        if not 0.0 <= damping < 1.0:
-            raise ValueError(f"damping must be in [0, 1), got {damping}")
         self.low, self.high = -1.0, 1.0
-        self.threshold = threshold
-        self.damping = damping
-        self.dt = dt
+        self.threshold = check_positive("threshold", threshold)
+        self.damping = damping = check_real("damping", damping, low=0.0, high=1.0, high_open=True)
+        self.dt = dt = check_positive("dt", dt)
+        check_walls(walls)
         self.walls = jnp.asarray(walls, jnp.float32).reshape(-1, 4)
         thinnest = min([min(x_hi - x_lo, y_hi - y_lo) for x_lo, y_lo, x_hi, y_hi in walls] or [1.0])
         max_displacement = dt / (1.0 - damping)  # per axis, at the top speed
@@ -55,7 +66,7 @@ class PointMass(GoalEnv):
         self.obs_size = 4
         self.goal_size = 2
         self.action_space = Box(2, -1.0, 1.0)
-        self.max_steps = max_steps
+        self.max_steps = check_integer("max_steps", max_steps)
 
     def blocked(self, xy: jax.Array) -> jax.Array:
         """True where a point [..., 2] lies outside the room or inside a wall; -> [...] bool."""
@@ -73,16 +84,16 @@ class PointMass(GoalEnv):
             valid &= self.compute_reward(points, avoid) == 0
         return points[jnp.argmax(valid)]
 
-    def _reset(self, key):
+    def init_episode(self, key):
         start_key, goal_key = jax.random.split(key)
         start = self._sample_free(start_key)
         goal = self._sample_free(goal_key, start)
         obs = jnp.concatenate([start, jnp.zeros((2,), jnp.float32)])
-        return obs, start, goal, obs
+        return EpisodeStart(obs=obs, achieved_goal=start, desired_goal=goal, physics=obs)
 
-    def _transition(self, state, action, key):
+    def advance(self, state, action, key):
         del key
-        velocity = self.damping * state[2:] + self.action_space.clip(action)
+        velocity = self.damping * state[2:] + action
         piece = self.dt * velocity / self.num_substeps
 
         def substep(_, carry):
@@ -98,7 +109,7 @@ class PointMass(GoalEnv):
             0, self.num_substeps, substep, (state[:2], jnp.ones((2,), jnp.float32))
         )
         state = jnp.concatenate([position, velocity * moving])
-        return state, position, state
+        return Transition(obs=state, achieved_goal=position, physics=state)
 
     def compute_reward(self, achieved_goal, desired_goal):
         scale = self.high - self.low

@@ -3,7 +3,7 @@
     python experiments/fetch_physics.py --out=experiments/results/fetch_physics [--num_envs=256]
 
 For each setting (the models' 0.005 s / 8 iterations, and coarser ones), runs the scripted
-push and slide policies of envs/mjx/fetch_reference.py on `num_envs` fresh goals and records:
+push and slide policies of envs/reference/scripts.py on `num_envs` fresh goals and records:
 push env steps/s (one jitted episode, compiled first), the per-step gap to MuJoCo's C
 simulator (each push step replayed in C from MJX's state before it; the object's worst step
 in each of 32 episodes, median and max over episodes) and the scripted success of push and
@@ -19,8 +19,9 @@ import jax
 import numpy as np
 from absl import app, flags
 
-from envs.mjx.episode_runner import EpisodeRunner
-from envs.mjx.fetch_reference import replay_episode_in_c, runner_script
+from envs.reference.c_replay import replay_episode_in_c
+from envs.reference.episode_runner import EpisodeRunner
+from envs.reference.scripts import RUNNER_SCRIPTS
 from hemjax.logger import write_csv
 
 _OUT = flags.DEFINE_string("out", "experiments/results/fetch_physics", "Output directory.")
@@ -33,7 +34,7 @@ GAP_EPISODES = 32
 def measure(timestep: float, iterations: int, num_envs: int) -> dict:
     key = jax.random.key(0)
     physics = {"timestep": timestep, "solver_iterations": iterations}
-    push = EpisodeRunner("fetch_push", num_envs, runner_script("fetch_push"), **physics)
+    push = EpisodeRunner("fetch_push", num_envs, RUNNER_SCRIPTS["fetch_push"], **physics)
     start = time.perf_counter()
     push.run(key, scripted=True)
     first_call = time.perf_counter() - start
@@ -46,7 +47,7 @@ def measure(timestep: float, iterations: int, num_envs: int) -> dict:
     for i in range(GAP_EPISODES):
         expected = replay_episode_in_c(push.env, episode, i, resync=True)
         gaps.append(np.abs(qpos[:, i, obj] - expected[:, obj]).max())
-    slide = EpisodeRunner("fetch_slide", num_envs, runner_script("fetch_slide"), **physics)
+    slide = EpisodeRunner("fetch_slide", num_envs, RUNNER_SCRIPTS["fetch_slide"], **physics)
     slide_success = slide.run(key, scripted=True).states.success
     success = episode.states.success
     row = {

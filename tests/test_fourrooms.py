@@ -23,26 +23,15 @@ def exact_step():
 
 
 @pytest.fixture(scope="module")
-def rollout(env):
-    """Jitted key -> states [T, N] under uniform random actions; counts its own traces."""
-    traces = {"count": 0}
+def runner(episode_runner):
+    """The session's jitted fourrooms runner at NUM_ENVS episodes (tests/conftest.py)."""
+    return episode_runner("fourrooms", NUM_ENVS)
 
-    def run(key):
-        traces["count"] += 1
-        keys = jax.random.split(key, NUM_ENVS + 1)
-        states = jax.vmap(env.reset)(keys[1:])
 
-        def body(carry, _):
-            states, key = carry
-            key, action_key = jax.random.split(key)
-            actions = jax.random.randint(action_key, (NUM_ENVS,), 0, 4)
-            states = jax.vmap(env.step)(states, actions)
-            return (states, key), states
-
-        _, trajectory = jax.lax.scan(body, (states, keys[0]), None, length=env.max_steps)
-        return trajectory
-
-    return jax.jit(run), traces
+def random_episode(runner, key):
+    """States [T, N] under uniform random actions; `key` draws the resets and the actions."""
+    reset_key, action_key = jax.random.split(key)
+    return runner.run(reset_key, runner.random_actions(action_key)).states
 
 
 def components(free):
@@ -109,7 +98,7 @@ def test_slip_rate(env):
     n = 40_000
     keys = jax.random.split(jax.random.PRNGKey(1), n)
     cell = jnp.array([2, 2], jnp.int32)
-    move = jax.jit(jax.vmap(lambda key: env._transition(cell, jnp.int32(UP), key)[2] - cell))
+    move = jax.jit(jax.vmap(lambda key: env.advance(cell, jnp.int32(UP), key).physics - cell))
     moves = np.asarray(move(keys))
     rates = [np.mean(np.all(moves == m, axis=1)) for m in ([-1, 0], [1, 0], [0, -1], [0, 1])]
     np.testing.assert_allclose(sum(rates), 1.0)
@@ -124,9 +113,8 @@ def test_success_is_same_cell(env):
     np.testing.assert_array_equal(rewards, np.eye(len(cells)))
 
 
-def test_compute_reward_matches_step_reward(env, rollout):
-    run, _ = rollout
-    trajectory = run(jax.random.PRNGKey(2))
+def test_compute_reward_matches_step_reward(env, runner):
+    trajectory = random_episode(runner, jax.random.PRNGKey(2))
     recomputed = env.compute_reward(trajectory.achieved_goal, trajectory.desired_goal)
     np.testing.assert_array_equal(recomputed, trajectory.reward)
     assert 0 < trajectory.reward.sum() < trajectory.reward.size  # both outcomes occur
@@ -149,14 +137,13 @@ def test_resets_sample_new_goals_in_free_cells_not_at_the_start(env):
     assert len(goal_counts) == 104 and goal_counts.min() > 40  # ~79 per cell
 
 
-def test_deterministic_for_a_fixed_key(rollout):
-    run, _ = rollout
-    first, second = run(jax.random.PRNGKey(4)), run(jax.random.PRNGKey(4))
+def test_deterministic_for_a_fixed_key(runner):
+    first = random_episode(runner, jax.random.PRNGKey(4))
+    second = random_episode(runner, jax.random.PRNGKey(4))
     jax.tree.map(np.testing.assert_array_equal, first, second)
 
 
-def test_no_retrace_across_episodes(rollout):
-    run, traces = rollout
+def test_no_retrace_across_episodes(runner):
     for seed in range(5, 9):
-        run(jax.random.PRNGKey(seed))
-    assert traces["count"] == 1
+        random_episode(runner, jax.random.PRNGKey(seed))
+    assert runner.traces == 1

@@ -23,29 +23,19 @@ def step(env):
 
 
 @pytest.fixture(scope="module")
-def rollout(env):
-    """Jitted (keys [N], policy flag) -> states [T, N]; counts its own traces."""
-    traces = {"count": 0}
+def runner(episode_runner):
+    """The session's jitted point-mass runner at NUM_ENVS episodes (tests/conftest.py); its
+    script is a braking proportional controller unaware of the wall."""
+    return episode_runner("pointmass", NUM_ENVS)
 
-    def run(key, seek_goal):
-        traces["count"] += 1
-        keys = jax.random.split(key, NUM_ENVS + 1)
-        states = jax.vmap(env.reset)(keys[1:])
 
-        def body(carry, _):
-            states, key = carry
-            key, action_key = jax.random.split(key)
-            random = jax.random.choice(action_key, jnp.array([-1.0, 1.0]), (NUM_ENVS, 2))
-            # A proportional controller that brakes: v' = 5 (g - x), unaware of the wall.
-            seek = 5.0 * (states.desired_goal - states.obs[:, :2]) - 0.5 * states.obs[:, 2:]
-            actions = jnp.where(seek_goal, seek, random)
-            states = jax.vmap(env.step)(states, actions)
-            return (states, key), states
-
-        _, trajectory = jax.lax.scan(body, (states, keys[0]), None, length=env.max_steps)
-        return trajectory
-
-    return jax.jit(run), traces
+def run(runner, key, seek_goal):
+    """States [T, N] under the controller, or under random full-force actions (+-1 per axis)."""
+    reset_key, action_key = jax.random.split(key)
+    if seek_goal:
+        return runner.run(reset_key, scripted=True).states
+    actions = jax.random.choice(action_key, jnp.array([-1.0, 1.0]), runner.action_shape)
+    return runner.run(reset_key, actions).states
 
 
 def place(env, x, y, vx=0.0, vy=0.0):
@@ -100,9 +90,8 @@ def test_room_boundary_blocks(env, step):
     assert positions[-1, 0] < -0.93 and positions[-1, 1] < -0.93  # pressed into the corner
 
 
-def test_random_max_actions_never_enter_walls(env, rollout):
-    run, _ = rollout
-    trajectory = run(jax.random.PRNGKey(1), False)
+def test_random_max_actions_never_enter_walls(env, runner):
+    trajectory = run(runner, jax.random.PRNGKey(1), False)
     assert not np.any(np.asarray(env.blocked(trajectory.achieved_goal)))
     assert np.abs(np.asarray(trajectory.obs[..., 2:])).max() <= 2.0
 
@@ -119,9 +108,8 @@ def test_success_threshold_boundary(env):
     np.testing.assert_array_equal(rewards, [1.0, 0.0, 1.0])
 
 
-def test_compute_reward_matches_step_reward(env, rollout):
-    run, _ = rollout
-    trajectory = run(jax.random.PRNGKey(2), True)
+def test_compute_reward_matches_step_reward(env, runner):
+    trajectory = run(runner, jax.random.PRNGKey(2), True)
     recomputed = env.compute_reward(trajectory.achieved_goal, trajectory.desired_goal)
     np.testing.assert_array_equal(recomputed, trajectory.reward)
     # The wall-unaware controller reaches goals on its own side of the wall.
@@ -147,14 +135,13 @@ def test_resets_sample_new_free_goals(env):
         assert 0.4 < (points[:, 0] > 0).mean() < 0.6
 
 
-def test_deterministic_for_a_fixed_key(rollout):
-    run, _ = rollout
-    first, second = run(jax.random.PRNGKey(4), False), run(jax.random.PRNGKey(4), False)
+def test_deterministic_for_a_fixed_key(runner):
+    first = run(runner, jax.random.PRNGKey(4), False)
+    second = run(runner, jax.random.PRNGKey(4), False)
     jax.tree.map(np.testing.assert_array_equal, first, second)
 
 
-def test_no_retrace_across_episodes(rollout):
-    run, traces = rollout
+def test_no_retrace_across_episodes(runner):
     for seed in range(5, 9):
-        run(jax.random.PRNGKey(seed), False)
-    assert traces["count"] == 1
+        run(runner, jax.random.PRNGKey(seed), seed % 2 == 0)
+    assert runner.traces == 1

@@ -1,4 +1,5 @@
-"""Reacher (MJX) against MuJoCo's C simulator, and its task semantics on hand-worked cases."""
+"""Reacher (MJX) against MuJoCo's C simulator, and its task semantics on hand-worked cases
+(sizes, reward, done and determinism: tests/test_env_contract.py)."""
 
 import math
 
@@ -9,76 +10,44 @@ import numpy as np
 import pytest
 
 import envs
-from envs.mjx.episode_runner import compiled_runner
-from envs.mjx.reacher import ARENA_HIGH, ARENA_LOW, GOAL_RADIUS, NORMALISED_THRESHOLD, Reacher
-
-NUM_ENVS = 8
-
-
-def inverse_kinematics(env: Reacher, goal: jax.Array) -> jax.Array:
-    """[2] joint angles (elbow >= 0) that put the fingertip on `goal` [2]."""
-    a, b = env.upper_length, env.fore_length
-    cos_elbow = (jnp.sum(goal**2) - a**2 - b**2) / (2 * a * b)
-    elbow = jnp.arccos(jnp.clip(cos_elbow, -1.0, 1.0))
-    shoulder = jnp.arctan2(goal[1], goal[0]) - jnp.arctan2(
-        b * jnp.sin(elbow), a + b * jnp.cos(elbow)
-    )
-    return jnp.stack([shoulder, elbow])
-
-
-def servo(env: Reacher, state) -> jax.Array:
-    """[2] joint-space PD torques towards the inverse kinematics of the goal."""
-    error = inverse_kinematics(env, state.desired_goal) - state.physics.qpos
-    error = (error + jnp.pi) % (2 * jnp.pi) - jnp.pi
-    return 2.0 * error - 0.2 * state.physics.qvel
+from envs.mjx.reacher import GOAL_RADIUS
+from envs.reference.c_replay import replay_episode_in_c
 
 
 @pytest.fixture(scope="module")
-def harness():
-    return compiled_runner("reacher", NUM_ENVS, servo)
+def harness(episode_runner):
+    """The shared reacher runner; its script is the PD servo of envs/reference/scripts.py."""
+    return episode_runner("reacher")
 
 
-def test_sizes_and_registry():
-    env = envs.make("reacher")
-    assert isinstance(env, Reacher)
-    assert (env.obs_size, env.goal_size, env.max_steps) == (11, 2, 50)
-    assert (env.action_space.size, env.action_space.low, env.action_space.high) == (2, -1.0, 1.0)
-    assert env.threshold == pytest.approx(0.02 * math.sqrt(2) * 0.42)
+def test_threshold_is_the_normalised_one():
+    assert envs.make("reacher").threshold == pytest.approx(0.02 * math.sqrt(2) * 0.42)
 
 
 def test_matches_mujoco_c_simulator(harness):
-    env = harness.env
-    actions = harness.random_actions(jax.random.key(2))
-    first, _, states = harness.run(jax.random.key(3), actions)
-    data = mujoco.MjData(env.mj_model)
-    jacp = np.zeros((3, env.mj_model.nv))
-    reference = {"qpos": [], "qvel": [], "fingertip": [], "fingertip_velocity": []}
-    for i in range(NUM_ENVS):
-        data.qpos[:] = np.asarray(first.physics.qpos[i])
-        data.qvel[:] = np.asarray(first.physics.qvel[i])
-        for t in range(env.max_steps):
-            data.ctrl[:] = np.asarray(actions[t, i])
-            for _ in range(env.n_substeps):
-                mujoco.mj_step(env.mj_model, data)
-            mujoco.mj_kinematics(env.mj_model, data)
-            mujoco.mj_comPos(env.mj_model, data)  # mj_jacSite reads cdof
-            mujoco.mj_jacSite(env.mj_model, data, jacp, None, env.fingertip)
-            reference["qpos"].append(data.qpos.copy())
-            reference["qvel"].append(data.qvel.copy())
-            reference["fingertip"].append(data.site_xpos[env.fingertip, :2].copy())
-            reference["fingertip_velocity"].append((jacp @ data.qvel)[:2])
+    env, num_envs = harness.env, harness.num_envs
+    model, jacp = env.mj_model, np.zeros((3, env.mj_model.nv))
+
+    def read(data):
+        mujoco.mj_comPos(model, data)  # mj_jacSite reads cdof
+        mujoco.mj_jacSite(model, data, jacp, None, env.fingertip)
+        tip = data.site_xpos[env.fingertip, :2]
+        return np.concatenate([data.qpos, data.qvel, tip, (jacp @ data.qvel)[:2]])
+
+    episode = harness.run(jax.random.key(3), harness.random_actions(jax.random.key(2)))
+    expected = np.stack([replay_episode_in_c(env, episode, i, read) for i in range(num_envs)])
+    expected = np.swapaxes(expected, 0, 1)  # [T, N, 8]
+    states = episode.states
     mjx_values = {
-        "qpos": states.physics.qpos,
-        "qvel": states.physics.qvel,
-        "fingertip": states.achieved_goal,
-        "fingertip_velocity": states.obs[..., 8:10],
+        "qpos": (states.physics.qpos, expected[..., 0:2], 1e-5),
+        "qvel": (states.physics.qvel, expected[..., 2:4], 1e-4),
+        "fingertip": (states.achieved_goal, expected[..., 4:6], 1e-5),
+        "fingertip_velocity": (states.obs[..., 8:10], expected[..., 6:8], 1e-4),
     }
-    tolerance = {"qpos": 1e-5, "qvel": 1e-4, "fingertip": 1e-5, "fingertip_velocity": 1e-4}
-    for name, values in mjx_values.items():
-        expected = np.stack(reference[name]).reshape(NUM_ENVS, env.max_steps, -1)
-        error = np.abs(np.swapaxes(np.asarray(values), 0, 1) - expected).max()
+    for name, (values, reference, tolerance) in mjx_values.items():
+        error = np.abs(values - reference).max()
         print(f"reacher vs C over {env.max_steps} steps: max |{name} error| = {error:.2e}")
-        assert error < tolerance[name], name
+        assert error < tolerance, name
 
 
 def test_observation_layout(harness):
@@ -92,7 +61,7 @@ def test_observation_layout(harness):
 
 
 def test_zero_action_keeps_arm_still(harness):
-    zeros = jnp.zeros((harness.env.max_steps, NUM_ENVS, 2))
+    zeros = jnp.zeros((harness.env.max_steps, harness.num_envs, 2))
     first, _, states = harness.run(jax.random.key(6), zeros)
     # Only the start velocity (|qdot| <= 0.005 rad/s) moves the arm, and damping 10 on
     # armature 1 stops it within ~0.005 / 10 rad.
@@ -103,7 +72,7 @@ def test_zero_action_keeps_arm_still(harness):
 
 
 def test_torques_turn_the_joints_the_right_way(harness):
-    push = jnp.zeros((harness.env.max_steps, NUM_ENVS, 2)).at[:5, :, 0].set(1.0)
+    push = jnp.zeros((harness.env.max_steps, harness.num_envs, 2)).at[:5, :, 0].set(1.0)
     push = push.at[:, :, 1].set(-1.0)
     first, _, states = harness.run(jax.random.key(7), push)
     moved = states.physics.qpos[4] - first.physics.qpos
@@ -112,28 +81,6 @@ def test_torques_turn_the_joints_the_right_way(harness):
     elbow = states.physics.qpos[:, :, 1]
     print(f"\nreacher: elbow under sustained torque ends at {float(elbow[-1].mean()):.3f} rad")
     assert jnp.all(elbow[-1] < -2.9) and jnp.all(elbow > -3.1)
-
-
-def test_success_boundary_and_reward():
-    env = envs.make("reacher")
-    goal = jnp.array([0.1, -0.05])
-    direction = jnp.array([0.6, 0.8])
-    radius = NORMALISED_THRESHOLD * (ARENA_HIGH - ARENA_LOW)
-    inside = env.compute_reward(goal + 0.999 * radius * direction, goal)
-    outside = env.compute_reward(goal + 1.001 * radius * direction, goal)
-    assert float(inside) == 1.0 and float(outside) == 0.0
-    batch = env.compute_reward(jnp.zeros((3, 4, 2)), jnp.zeros((3, 4, 2)))
-    assert batch.shape == (3, 4) and batch.dtype == jnp.float32
-
-
-def test_step_reward_and_done_follow_compute_reward(harness):
-    env = harness.env
-    *_, states = harness.run(jax.random.key(8), harness.random_actions(jax.random.key(9)))
-    np.testing.assert_array_equal(
-        states.reward, env.compute_reward(states.achieved_goal, states.desired_goal)
-    )
-    np.testing.assert_array_equal(states.success, states.reward > 0)
-    assert jnp.all(states.done[-1])
 
 
 def test_goals_are_new_and_reachable(harness):
@@ -148,10 +95,10 @@ def test_goals_are_new_and_reachable(harness):
     median = math.sqrt((env.min_goal_radius**2 + GOAL_RADIUS**2) / 2)
     assert abs(np.mean(radius < median) - 0.5) < 0.08
     # Each reset draws its own goal; the fingertip starts near (0.21, 0) as in gym.
-    zeros = jnp.zeros((env.max_steps, NUM_ENVS, 2))
+    zeros = jnp.zeros((env.max_steps, harness.num_envs, 2))
     firsts = [harness.run(jax.random.key(20 + i), zeros).first for i in range(2)]
     reset_goals = np.concatenate([np.asarray(f.desired_goal) for f in firsts])
-    assert len(np.unique(reset_goals[:, 0])) == 2 * NUM_ENVS
+    assert len(np.unique(reset_goals[:, 0])) == 2 * harness.num_envs
     assert np.all(np.linalg.norm(reset_goals, axis=-1) <= GOAL_RADIUS + 1e-6)
     start = np.concatenate([np.asarray(f.achieved_goal) for f in firsts])
     assert np.all(np.linalg.norm(start - [0.21, 0.0], axis=-1) < 0.05)
@@ -160,7 +107,7 @@ def test_goals_are_new_and_reachable(harness):
 def test_scripted_controller_reaches_goals_and_success_ends_episodes(harness):
     """Every sampled goal is reachable within T steps, and `done` is success or time-out."""
     env = harness.env
-    zeros = jnp.zeros((env.max_steps, NUM_ENVS, 2))
+    zeros = jnp.zeros((env.max_steps, harness.num_envs, 2))
     time_out = (jnp.arange(1, env.max_steps + 1) >= env.max_steps)[:, None]
     successes = []
     for seed in range(4):
@@ -168,14 +115,3 @@ def test_scripted_controller_reaches_goals_and_success_ends_episodes(harness):
         successes.append(jnp.any(states.success, axis=0))
         np.testing.assert_array_equal(states.done, states.success | time_out)
     assert float(jnp.mean(jnp.concatenate(successes))) >= 0.95
-
-
-def test_deterministic_and_compiled_once(harness):
-    actions = harness.random_actions(jax.random.key(12))
-    traces = harness.traces
-    *_, a = harness.run(jax.random.key(13), actions)
-    *_, b = harness.run(jax.random.key(13), actions)
-    *_, c = harness.run(jax.random.key(14), actions)
-    np.testing.assert_array_equal(a.obs, b.obs)
-    assert not np.array_equal(a.desired_goal, c.desired_goal)
-    assert harness.traces == traces

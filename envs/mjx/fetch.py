@@ -15,7 +15,8 @@ import jax.numpy as jnp
 import mujoco
 from mujoco import mjx
 
-from envs.core import Box, GoalEnv, within_distance
+from envs.checks import check_integer, check_positive, reject
+from envs.core import Box, EpisodeStart, GoalEnv, Transition, within_distance
 from envs.mjx import sim
 
 ENV_DT = 0.04  # seconds per env step (gym: 20 substeps of 0.002 s)
@@ -141,24 +142,22 @@ class FetchEnv(GoalEnv):
         8 for the object tasks). Coarser settings run faster and agree less with MuJoCo's C
         simulator; BUILD_NOTES.md ("Fetch") measures the trade-off."""
         task = self.task
-        self.max_steps = max_steps
+        self.max_steps = check_integer("max_steps", max_steps)
         self.action_space = Box(4, -1.0, 1.0)
         self.obs_size = 25 if task.has_object else 10
         self.goal_size = 3
         self.mj_model = sim.load_mj_model(task.xml)
         if timestep is not None:
-            substeps = ENV_DT / timestep if timestep > 0 else 0.0
+            divisor = f"None or a positive divisor of the {ENV_DT} s env step (e.g. 0.002, 0.005)"
+            try:
+                substeps = ENV_DT / check_positive("timestep", timestep)
+            except ValueError:
+                raise reject("timestep", timestep, divisor) from None
             if substeps < 1 or abs(substeps - round(substeps)) > 1e-6:
-                raise ValueError(
-                    f"timestep={timestep} is not allowed: a positive divisor of the "
-                    f"{ENV_DT} s env step (e.g. 0.002, 0.005, 0.01)"
-                )
+                raise reject("timestep", timestep, divisor)
             self.mj_model.opt.timestep = timestep
         if solver_iterations is not None:
-            if solver_iterations < 1:
-                raise ValueError(
-                    f"solver_iterations={solver_iterations} is not allowed: an integer >= 1"
-                )
+            solver_iterations = check_integer("solver_iterations", solver_iterations)
             self.mj_model.opt.iterations = solver_iterations
             self.mj_model.opt.ls_iterations = solver_iterations
         self.model = sim.put_model(self.mj_model)
@@ -264,7 +263,7 @@ class FetchEnv(GoalEnv):
 
     # ----------------------------------------------------------------- contract
 
-    def _reset(self, key):
+    def init_episode(self, key):
         object_key, goal_key = jax.random.split(key)
         qpos = (
             jnp.asarray(self.mj_model.qpos0, jnp.float32).at[self.grip_qpos].set(self.initial_grip)
@@ -280,11 +279,11 @@ class FetchEnv(GoalEnv):
         ctrl = jnp.zeros(self.mj_model.nu, jnp.float32).at[:3].set(self.initial_grip)
         data = sim.make_data(self.model).replace(qpos=qpos, ctrl=ctrl)
         obs, achieved = self._observe(data)
-        return obs, achieved, self.sample_goal(goal_key), data
+        goal = self.sample_goal(goal_key)
+        return EpisodeStart(obs=obs, achieved_goal=achieved, desired_goal=goal, physics=data)
 
-    def _transition(self, data, action, key):
+    def advance(self, data, action, key):
         del key
-        action = self.action_space.clip(action)
         grip = data.qpos[self.grip_qpos]
         target = jnp.clip(grip + ACTION_SCALE * action[:3], self.workspace_low, self.workspace_high)
         ctrl = target
@@ -293,7 +292,7 @@ class FetchEnv(GoalEnv):
             ctrl = jnp.concatenate([target, fingers])
         data = sim.step(self.model, data.replace(ctrl=ctrl.astype(jnp.float32)), self.n_substeps)
         obs, achieved = self._observe(data)
-        return obs, achieved, data
+        return Transition(obs=obs, achieved_goal=achieved, physics=data)
 
     def compute_reward(self, achieved_goal, desired_goal):
         return within_distance(achieved_goal, desired_goal, DISTANCE_THRESHOLD)

@@ -9,7 +9,8 @@ import jax.numpy as jnp
 import mujoco
 from mujoco import mjx
 
-from envs.core import Box, GoalEnv
+from envs.checks import check_integer
+from envs.core import Box, EpisodeStart, GoalEnv, Transition
 from envs.mjx import sim
 
 # Arena bounds used by the normalisation z(x) = (x - low) / (high - low): the square the
@@ -45,8 +46,8 @@ class Reacher(GoalEnv):
         self.obs_size = 11
         self.goal_size = 2
         self.action_space = Box(2, -1.0, 1.0)
-        self.max_steps = max_steps
-        self.n_substeps = n_substeps
+        self.max_steps = check_integer("max_steps", max_steps)
+        self.n_substeps = check_integer("n_substeps", n_substeps)
         self.mj_model = sim.load_mj_model("reacher.xml")
         self.model = sim.put_model(self.mj_model)
         self.fingertip = mujoco.mj_name2id(self.mj_model, mujoco.mjtObj.mjOBJ_SITE, "fingertip")
@@ -83,20 +84,21 @@ class Reacher(GoalEnv):
         angle = jax.random.uniform(angle_key, (), jnp.float32, -jnp.pi, jnp.pi)
         return jnp.sqrt(r2) * jnp.stack([jnp.cos(angle), jnp.sin(angle)])
 
-    def _reset(self, key):
+    def init_episode(self, key):
         qpos_key, qvel_key, goal_key = jax.random.split(key, 3)
         qpos = jax.random.uniform(qpos_key, (2,), jnp.float32, -0.1, 0.1)
         qvel = jax.random.uniform(qvel_key, (2,), jnp.float32, -0.005, 0.005)
         data = sim.kinematics(self.model, sim.make_data(self.model).replace(qpos=qpos, qvel=qvel))
         obs, tip = self._observe(data)
-        return obs, tip, self.sample_goal(goal_key), data
+        goal = self.sample_goal(goal_key)
+        return EpisodeStart(obs=obs, achieved_goal=tip, desired_goal=goal, physics=data)
 
-    def _transition(self, data, action, key):
+    def advance(self, data, action, key):
         del key
-        data = data.replace(ctrl=self.action_space.clip(action).astype(data.ctrl.dtype))
+        data = data.replace(ctrl=action.astype(data.ctrl.dtype))
         data = sim.step(self.model, data, self.n_substeps)
         obs, tip = self._observe(data)
-        return obs, tip, data
+        return Transition(obs=obs, achieved_goal=tip, physics=data)
 
     def compute_reward(self, achieved_goal, desired_goal):
         scale = ARENA_HIGH - ARENA_LOW

@@ -1,11 +1,11 @@
-"""Reference behaviour for checking the Fetch envs (tests, experiments/fetch_physics.py).
+"""Scripted policies that solve the tasks (MJX envs and the point mass), for checking the
+envs (tests, experiments/fetch_physics.py).
 
-Scripted policies that solve each task from the observation alone (>= 0.96 of fresh goals on
-push, slide and pick-and-place), and a replay of an MJX episode in MuJoCo's C simulator.
+The Fetch and point-mass policies act from the observation alone; the Reacher and Sawyer
+ones read the physics. Each is an EpisodeRunner script, (env, one env's state) -> action:
 
-    action = SCRIPTS["fetch_push"](state.obs, state.desired_goal)        # [4], jittable
-    qpos = replay_in_c(env, first_qpos, actions)                         # [T, nq], float64
-    qpos = replay_episode_in_c(env, episode, i)      # the same for env i of an EpisodeRunner run
+    action = FETCH_SCRIPTS["fetch_push"](state.obs, state.desired_goal)     # [4], jittable
+    runner = EpisodeRunner("fetch_push", 8, RUNNER_SCRIPTS["fetch_push"])
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
-import mujoco
-import numpy as np
 
-from envs.core import EnvState
-from envs.mjx.episode_runner import Episode
-from envs.mjx.fetch import ACTION_SCALE, ENV_DT, FINGER_OPEN, FetchEnv
+from envs.core import EnvState, GoalEnv
+from envs.mjx.fetch import ACTION_SCALE, ENV_DT
+from envs.mjx.reacher import Reacher
+from envs.mjx.sawyer import SawyerReach
+from envs.pointmass import PointMass
 
 HOVER_Z = 0.49  # grip height whose fingertips clear an object on the table (top at 0.45)
 TABLE_Z = 0.42  # lowest grip height (fingertips just above the table)
@@ -107,7 +107,7 @@ def scripted_reach(obs: jax.Array, goal: jax.Array) -> jax.Array:
     return jnp.append(_toward(obs[:3], goal), 0.0)
 
 
-SCRIPTS = {
+FETCH_SCRIPTS = {
     "fetch_reach": scripted_reach,
     "fetch_push": scripted_push,
     "fetch_slide": scripted_slide,
@@ -115,52 +115,45 @@ SCRIPTS = {
 }
 
 
-def runner_script(name: str) -> Callable[[FetchEnv, EnvState], jax.Array]:
-    """SCRIPTS[name] as an EpisodeRunner script: (env, one env's state) -> action [4]."""
-    script = SCRIPTS[name]
+# ------------------------------------------------------------------ the other envs
+
+
+def reacher_inverse_kinematics(env: Reacher, goal: jax.Array) -> jax.Array:
+    """[2] joint angles (elbow >= 0) that put the fingertip on `goal` [2]."""
+    a, b = env.upper_length, env.fore_length
+    cos_elbow = (jnp.sum(goal**2) - a**2 - b**2) / (2 * a * b)
+    elbow = jnp.arccos(jnp.clip(cos_elbow, -1.0, 1.0))
+    shoulder = jnp.arctan2(goal[1], goal[0]) - jnp.arctan2(
+        b * jnp.sin(elbow), a + b * jnp.cos(elbow)
+    )
+    return jnp.stack([shoulder, elbow])
+
+
+def reacher_servo(env: Reacher, state: EnvState) -> jax.Array:
+    """[2] joint-space PD torques towards the inverse kinematics of the goal."""
+    error = reacher_inverse_kinematics(env, state.desired_goal) - state.physics.qpos
+    error = (error + jnp.pi) % (2 * jnp.pi) - jnp.pi
+    return 2.0 * error - 0.2 * state.physics.qvel
+
+
+def sawyer_steer(env: SawyerReach, state: EnvState) -> jax.Array:
+    """[3] full-speed action moving the mocap hand straight at the goal."""
+    return (state.desired_goal - state.physics.mocap_pos[0]) / env.action_scale
+
+
+def pointmass_seek(env: PointMass, state: EnvState) -> jax.Array:
+    """[2] force of a braking proportional controller, v' ~ 5 (goal - x), unaware of the wall."""
+    del env
+    return 5.0 * (state.desired_goal - state.obs[:2]) - 0.5 * state.obs[2:]
+
+
+def _from_observation(script: Callable[[jax.Array, jax.Array], jax.Array]) -> Callable:
     return lambda env, state: script(state.obs, state.desired_goal)
 
 
-# ------------------------------------------------------------------ the C simulator
-
-
-def replay_in_c(
-    env: FetchEnv,
-    first_qpos: np.ndarray,
-    actions: np.ndarray,
-    resync: tuple[np.ndarray, np.ndarray] | None = None,
-) -> np.ndarray:
-    """qpos [T, nq] of one episode replayed with mujoco.mj_step (float64) from `first_qpos`
-    [nq] (at rest) under `actions` [T, 4], applying the env's control law (grip target =
-    clip(q + 0.05 a) to the workspace, finger target = clip(q + a[3], 0, 0.05)).
-
-    resync: MJX's (qpos [T, nq], qvel [T, nv]) after each step; every step then starts from
-    MJX's state of the step before, so each row is one step's prediction (for contact-rich
-    episodes, where open-loop replays drift apart).
-    """
-    model = env.mj_model
-    data = mujoco.MjData(model)
-    data.qpos[:] = first_qpos
-    low, high = np.asarray(env.workspace_low), np.asarray(env.workspace_high)
-    grip, fingers = env.grip_qpos, getattr(env, "finger_qpos", None)
-    qpos = []
-    for t, action in enumerate(np.asarray(actions, np.float64)):
-        if resync is not None and t > 0:
-            data.qpos[:] = resync[0][t - 1]
-            data.qvel[:] = resync[1][t - 1]
-        ctrl = np.clip(data.qpos[grip] + ACTION_SCALE * action[:3], low, high)
-        if fingers is not None:
-            ctrl = np.concatenate([ctrl, np.clip(data.qpos[fingers] + action[3], 0.0, FINGER_OPEN)])
-        data.ctrl[:] = ctrl
-        mujoco.mj_step(model, data, nstep=env.n_substeps)
-        qpos.append(data.qpos.copy())
-    return np.array(qpos)
-
-
-def replay_episode_in_c(
-    env: FetchEnv, episode: Episode, i: int, resync: bool = False
-) -> np.ndarray:
-    """replay_in_c for env i of an EpisodeRunner episode: qpos [T, nq]."""
-    physics = episode.states.physics
-    states = (physics.qpos[:, i], physics.qvel[:, i]) if resync else None
-    return replay_in_c(env, episode.first.physics.qpos[i], episode.action[:, i], states)
+RUNNER_SCRIPTS: dict[str, Callable[[GoalEnv, EnvState], jax.Array]] = {
+    "pointmass": pointmass_seek,
+    "reacher": reacher_servo,
+    "sawyer_reach": sawyer_steer,
+    **{name: _from_observation(script) for name, script in FETCH_SCRIPTS.items()},
+}
