@@ -1,0 +1,129 @@
+"""HPG: the weighted per-decision estimator against hand values and its closed form on a
+one-step MDP, goal truncation, data parallelism, and learning bit-flip."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import envs
+from hemjax.buffer import Episodes
+from hemjax.config import default_config
+from hemjax.learners import hpg
+
+ROOT = Path(__file__).parents[1]
+
+
+def _tabular_log_prob(theta, obs, goal, action):
+    """pi(a | g) = softmax(theta[g]) for one-hot goals; the observation is ignored."""
+    del obs
+    log_pi = jax.nn.log_softmax(goal @ theta)  # [..., 2]
+    return jnp.take_along_axis(log_pi, action[..., None], axis=-1)[..., 0]
+
+
+def _equal(achieved, desired):
+    return jnp.all(achieved == desired, axis=-1).astype(jnp.float32)
+
+
+def _one_step_episodes(own_goals, actions):
+    """T = 1: action a reaches goal one_hot(a); the start achieves neither goal."""
+    own_goals, actions = np.asarray(own_goals), np.asarray(actions)
+    count = len(actions)
+    achieved = np.zeros((count, 2, 2), np.float32)
+    achieved[np.arange(count), 1, actions] = 1.0
+    return Episodes(
+        obs=jnp.zeros((count, 2, 1)),
+        achieved_goal=jnp.asarray(achieved),
+        desired_goal=jax.nn.one_hot(own_goals, 2),
+        action=jnp.asarray(actions[:, None], jnp.int32),
+        length=jnp.ones((count,), jnp.int32),
+    )
+
+
+def _estimator_gradient(theta, episodes, baseline_value):
+    goals = jnp.eye(2)
+    count = episodes.length.shape[0]
+    baseline = jnp.full((2, count, 1), baseline_value)
+    surrogate = lambda t: hpg.hpg_surrogate(  # noqa: E731
+        _tabular_log_prob, t, episodes, goals, jnp.ones(2), baseline, _equal
+    )
+    return np.asarray(jax.grad(surrogate)(theta), np.float64)
+
+
+THETA = np.array([[0.5, -0.5], [0.2, 0.1]])
+
+
+def test_estimator_against_hand_values_on_a_one_step_mdp():
+    own, actions, b = [0, 0, 1, 1], [0, 1, 1, 0], 0.3
+    got = _estimator_gradient(jnp.asarray(THETA, jnp.float32), _one_step_episodes(own, actions), b)
+    pi = np.exp(THETA) / np.exp(THETA).sum(1, keepdims=True)  # pi[g, a]
+    want = np.zeros((2, 2))
+    for g in range(2):
+        rho = np.array([pi[g, a] / pi[o, a] for o, a in zip(own, actions)])
+        w = rho / rho.sum()
+        for i, a in enumerate(actions):
+            score = np.eye(2)[a] - pi[g]  # d log pi(a | g) / d theta[g]
+            want[g] += w[i] * ((a == g) - b) * score
+    np.testing.assert_allclose(got, want / 2, rtol=1e-5, atol=1e-7)  # mean over the 2 goals
+
+
+def test_estimator_converges_to_the_true_gradient():
+    """With many episodes the estimate is the gradient of the mean success over goals,
+    d/dtheta 1/2 sum_g pi(g | g), whatever the baseline."""
+    rng = np.random.default_rng(0)
+    count = 40_000
+    pi = np.exp(THETA) / np.exp(THETA).sum(1, keepdims=True)
+    own = rng.integers(0, 2, count)
+    actions = (rng.random(count) < pi[own, 1]).astype(int)  # a ~ pi(. | own goal)
+    got = _estimator_gradient(
+        jnp.asarray(THETA, jnp.float32), _one_step_episodes(own, actions), 0.4
+    )
+    want = np.stack([pi[g, g] * (np.eye(2)[g] - pi[g]) for g in range(2)]) / 2
+    np.testing.assert_allclose(got, want, atol=0.01)
+
+
+def test_goal_returns_cut_the_episode_at_the_first_reach_and_at_its_end():
+    achieved = jnp.array([[[0.0], [1.0], [2.0], [1.0], [3.0]], [[0.0], [1.0], [9.0], [9.0], [9.0]]])
+    episodes = Episodes(
+        obs=achieved,
+        achieved_goal=achieved,
+        desired_goal=jnp.array([[7.0], [7.0]]),
+        action=jnp.zeros((2, 4), jnp.int32),
+        length=jnp.array([4, 2], jnp.int32),
+    )
+    alive, reward = hpg.goal_returns(episodes, jnp.array([2.0]), _equal)
+    np.testing.assert_array_equal(alive, [[1, 1, 0, 0], [1, 1, 0, 0]])
+    np.testing.assert_array_equal(reward, [[0, 1, 0, 0], [0, 0, 0, 0]])
+    alive, reward = hpg.goal_returns(episodes, jnp.array([1.0]), _equal)
+    np.testing.assert_array_equal(alive, [[1, 0, 0, 0], [1, 0, 0, 0]])
+    np.testing.assert_array_equal(reward, [[1, 0, 0, 0], [1, 0, 0, 0]])
+    alive, _ = hpg.goal_returns(episodes, jnp.array([0.0]), _equal)  # solved at the start
+    assert not np.asarray(alive).any()
+
+
+def test_split_gradient_equals_single_device_gradient():
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    result = subprocess.run(
+        [sys.executable, "tests/learner_multidevice_checks.py", "hpg"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    result = json.loads(result.stdout.strip().splitlines()[-1])
+    assert result["devices"] == 2
+    assert result["max_grad_diff"] < 1e-5 * max(1.0, result["grad_scale"]), result
+
+
+def test_continuous_actions_are_refused_by_name():
+    config = default_config("pointmass", algo="hpg")
+    with pytest.raises(ValueError, match="algo='hpg'"):
+        hpg.make_learner(config, envs.make("pointmass"), 1, None)
