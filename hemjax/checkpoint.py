@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -44,6 +45,7 @@ class Checkpointer:
     """Saves (step, state, metadata) asynchronously and restores the newest usable step."""
 
     def __init__(self, workdir: str, keep: int, read_only: bool = False):
+        """`read_only`: for reading only; nothing is created or cleaned up."""
         self._workdir = workdir
         directory = checkpoint_dir(workdir)
         if not read_only:
@@ -53,7 +55,6 @@ class Checkpointer:
             options=ocp.CheckpointManagerOptions(
                 create=False,
                 max_to_keep=keep,
-                read_only=read_only,
                 cleanup_tmp_directories=not read_only,
                 enable_async_checkpointing=True,
             ),
@@ -93,6 +94,7 @@ class Checkpointer:
         step can be written again). If checkpoints exist and none can be read, CheckpointError
         names each with its reason and nothing is changed."""
         self.wait()
+        _ignore_late_callbacks_of_failed_reads()
         failures = []
         for step in self.steps():
             try:
@@ -137,6 +139,23 @@ class Checkpointer:
 
     def close(self) -> None:
         self._manager.close()
+
+
+def _ignore_late_callbacks_of_failed_reads() -> None:
+    """A failed Orbax read leaves TensorStore callbacks that fire after Orbax closed their event
+    loop, each printing a 'RuntimeError: Event loop is closed' traceback. Drop exactly those;
+    every other unraisable exception still reaches the previous hook."""
+    previous = sys.unraisablehook
+    if getattr(previous, "hemjax_filter", False):
+        return
+
+    def hook(unraisable) -> None:
+        error = unraisable.exc_value
+        if not (isinstance(error, RuntimeError) and str(error) == "Event loop is closed"):
+            previous(unraisable)
+
+    hook.hemjax_filter = True
+    sys.unraisablehook = hook
 
 
 def check_resumable(saved: dict[str, Any], config: ml_collections.ConfigDict) -> None:

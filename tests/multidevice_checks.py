@@ -4,6 +4,8 @@
 Prints one JSON line with the results.
 """
 
+import contextlib
+import io
 import json
 import sys
 
@@ -83,5 +85,53 @@ def train() -> dict:
     }
 
 
+def _elastic_config(workdir: str, iterations: int):
+    return hem.default_config(
+        "bitflip",
+        num_bits=8,
+        num_envs=32,
+        batch_size=128,
+        buffer_episodes=512,
+        hidden_sizes=(64,),
+        total_env_steps=32 * 8 * iterations,
+        eval_every=10,
+        checkpoint_every=10,
+        eval_episodes=256,
+        progress_bar=False,
+        log_tensorboard=False,
+        compilation_cache="",
+        workdir=workdir,
+    )
+
+
+def elastic_start() -> dict:
+    """The first 20 iterations of a run, checkpointed, on this process's devices."""
+    state = hem.run(_elastic_config(sys.argv[2], 20))
+    return {"devices": jax.device_count(), "iteration": state.iteration}
+
+
+def elastic_resume() -> dict:
+    """Resumes elastic_start's run to 100 iterations on this process's device count."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        state = hem.run(_elastic_config(sys.argv[2], 100))
+    buffer = state.learner_state.buffer
+    return {
+        "devices": jax.device_count(),
+        "iteration": state.iteration,
+        "notices": printed.getvalue().count("not bit for bit"),
+        "key_devices": int(state.learner_state.key.shape[0]),
+        "buffer_size": int(np.asarray(buffer.size)[0]),
+        "success": hem.evaluate(state, num_episodes=1000)["success_rate"],
+    }
+
+
+CHECKS = {
+    "update_equivalence": update_equivalence,
+    "train": train,
+    "elastic_start": elastic_start,
+    "elastic_resume": elastic_resume,
+}
+
 if __name__ == "__main__":
-    print(json.dumps({"update_equivalence": update_equivalence, "train": train}[sys.argv[1]]()))
+    print(json.dumps(CHECKS[sys.argv[1]]()))

@@ -11,10 +11,10 @@ import pytest
 ROOT = Path(__file__).parents[1]
 
 
-def _check(name: str, devices: int) -> dict:
+def _check(name: str, devices: int, *args: str) -> dict:
     env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
     result = subprocess.run(
-        [sys.executable, "tests/multidevice_checks.py", name],
+        [sys.executable, "tests/multidevice_checks.py", name, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -39,3 +39,14 @@ def test_four_devices_learn_with_identical_replicas():
     assert result["params_identical"], "parameters diverged between devices"
     assert result["data_keys_distinct"], "devices collected the same episodes"
     assert result["success"] >= 0.95, result
+
+
+@pytest.mark.parametrize("before, after", [(2, 1), (1, 4)])
+def test_a_checkpoint_resumes_on_another_device_count(tmp_path, before, after):
+    started = _check("elastic_start", before, str(tmp_path))
+    assert started["devices"] == before and started["iteration"] == 20
+    resumed = _check("elastic_resume", after, str(tmp_path))
+    assert resumed["devices"] == after and resumed["iteration"] == 100
+    assert resumed["notices"] == 1  # says once that the resume is not bit for bit
+    assert resumed["key_devices"] == after
+    assert resumed["success"] >= 0.9, resumed
