@@ -29,11 +29,12 @@ config = hem.default_config(
     progress_bar=False,
     log_tensorboard=False,
     checkpoint_every=4,
+    compilation_cache="",
     workdir=workdir,
 )
 state = hem.run(config)
-params = jax.device_get(state.learner_state.params)
-digest = hashlib.sha256(b"".join(np.asarray(x).tobytes() for x in jax.tree.leaves(params)))
+local = [x.addressable_shards[0].data for x in jax.tree.leaves(state.learner_state.params)]
+digest = hashlib.sha256(b"".join(np.asarray(x).tobytes() for x in local))
 print(
     json.dumps(
         {

@@ -35,5 +35,6 @@ def test_two_processes_end_with_identical_parameters(tmp_path):
     assert sorted(o["process"] for o in outputs) == [0, 1]
     assert all(o["global_devices"] == 2 and o["iteration"] == 12 for o in outputs)
     assert outputs[0]["params_sha256"] == outputs[1]["params_sha256"]
-    checkpoints = tmp_path / "checkpoints"
-    assert {p.name for p in checkpoints.iterdir()} == {"process_0", "process_1"}
+    # one checkpoint of the global state, written by both processes together
+    steps = {p.name for p in (tmp_path / "checkpoints").iterdir()}
+    assert {"8", "12"} <= steps, steps
