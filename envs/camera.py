@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -70,21 +71,31 @@ class View:
         return directions.reshape(-1, 3).astype(np.float32)
 
 
+# Vectors in the intersection code are (x, y, z) tuples of arrays: a last axis of 3 vectorises
+# poorly on CPU, [P, G] arrays per component do well.
+Vec = tuple[jax.Array, jax.Array, jax.Array]
+
+
 def _local(origin: jax.Array, directions: jax.Array, pos: jax.Array, mat: jax.Array):
-    """Rays in each geom's frame: origins [G, 3] and directions [P, G, 3]."""
-    local_origin = jnp.einsum("gi,gij->gj", origin[None] - pos, mat)
-    local_directions = jnp.einsum("pi,gij->pgj", directions, mat)
-    return local_origin, local_directions
+    """Rays in each geom's frame: origins ([G],) * 3 and directions ([P, G],) * 3."""
+    relative = origin[None] - pos  # [G, 3]
+    o = tuple(jnp.sum(relative * mat[:, :, j], axis=-1) for j in range(3))
+    d = tuple(directions @ mat[:, :, j].T for j in range(3))  # [P, 3] @ [3, G]
+    return o, d
+
+
+def _dot(a: Vec, b: Vec) -> jax.Array:
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 
 
 def _safe(x: jax.Array) -> jax.Array:
     return jnp.where(jnp.abs(x) < _EPS, jnp.where(x < 0, -_EPS, _EPS), x)
 
 
-def _sphere(o: jax.Array, d: jax.Array, radius: jax.Array) -> jax.Array:
+def _sphere(o: Vec, d: Vec, radius: jax.Array) -> jax.Array:
     """Nearest positive hit distance [P, G] of unit rays o + t d with spheres at the origin."""
-    b = jnp.sum(o * d, axis=-1)
-    c = jnp.sum(o * o, axis=-1) - radius**2
+    b = _dot(o, d)
+    c = _dot(o, o) - radius**2
     disc = b * b - c
     root = jnp.sqrt(jnp.maximum(disc, 0.0))
     near, far = -b - root, -b + root
@@ -92,58 +103,74 @@ def _sphere(o: jax.Array, d: jax.Array, radius: jax.Array) -> jax.Array:
     return jnp.where((disc >= 0) & (t > 0), t, MISS)
 
 
-def _hit_plane(o, d, size):
+def _hit_plane(o: Vec, d: Vec, size: jax.Array) -> jax.Array:
     """Planes (finite, size[0] x size[1] half-extents, front face only, as mj_ray)."""
-    t = -o[..., 2] / _safe(d[..., 2])
-    p = o + t[..., None] * d
-    inside = ((size[:, 0] <= 0) | (jnp.abs(p[..., 0]) <= size[:, 0])) & (
-        (size[:, 1] <= 0) | (jnp.abs(p[..., 1]) <= size[:, 1])
+    t = -o[2] / _safe(d[2])
+    x, y = o[0] + t * d[0], o[1] + t * d[1]
+    inside = ((size[:, 0] <= 0) | (jnp.abs(x) <= size[:, 0])) & (
+        (size[:, 1] <= 0) | (jnp.abs(y) <= size[:, 1])
     )
-    t = jnp.where((d[..., 2] < 0) & (t > 0) & inside, t, MISS)
-    return t, jnp.broadcast_to(jnp.array([0.0, 0.0, 1.0]), p.shape)
+    return jnp.where((d[2] < 0) & (t > 0) & inside, t, MISS)
 
 
-def _hit_sphere(o, d, size):
-    t = _sphere(o, d, size[:, 0])
-    return t, o + jnp.where(jnp.isfinite(t), t, 0.0)[..., None] * d
+def _hit_sphere(o: Vec, d: Vec, size: jax.Array) -> jax.Array:
+    return _sphere(o, d, size[:, 0])
 
 
-def _hit_capsule(o, d, size):
+def _hit_capsule(o: Vec, d: Vec, size: jax.Array) -> jax.Array:
     """Capsules along local z: radius size[0], half-length size[1]."""
     radius, half = size[:, 0], size[:, 1]
     # Side: the infinite cylinder x^2 + y^2 = r^2, kept where |z| <= half.
-    a = _safe(d[..., 0] ** 2 + d[..., 1] ** 2)
-    b = o[..., 0] * d[..., 0] + o[..., 1] * d[..., 1]
-    c = o[..., 0] ** 2 + o[..., 1] ** 2 - radius**2
+    a = _safe(d[0] ** 2 + d[1] ** 2)
+    b = o[0] * d[0] + o[1] * d[1]
+    c = o[0] ** 2 + o[1] ** 2 - radius**2
     disc = b * b - a * c
     root = jnp.sqrt(jnp.maximum(disc, 0.0))
     near, far = (-b - root) / a, (-b + root) / a
     t_side = jnp.where(near > 0, near, far)
-    z = o[..., 2] + t_side * d[..., 2]
+    z = o[2] + t_side * d[2]
     t_side = jnp.where((disc >= 0) & (t_side > 0) & (jnp.abs(z) <= half), t_side, MISS)
     # Caps: spheres at z = +-half.
-    cap = jnp.stack([jnp.zeros_like(half), jnp.zeros_like(half), half], axis=-1)
-    t = jnp.minimum(t_side, jnp.minimum(_sphere(o - cap, d, radius), _sphere(o + cap, d, radius)))
-    p = o + jnp.where(jnp.isfinite(t), t, 0.0)[..., None] * d
-    axis_point = jnp.clip(p[..., 2], -half, half)
-    return t, p - jnp.stack(
-        [jnp.zeros_like(axis_point), jnp.zeros_like(axis_point), axis_point], -1
-    )
+    top = _sphere((o[0], o[1], o[2] - half), d, radius)
+    bottom = _sphere((o[0], o[1], o[2] + half), d, radius)
+    return jnp.minimum(t_side, jnp.minimum(top, bottom))
 
 
-def _hit_box(o, d, size):
+def _hit_box(o: Vec, d: Vec, size: jax.Array) -> jax.Array:
     """Boxes of half-extents size[0:3] (slab test)."""
-    inverse = 1.0 / _safe(d)
-    t1, t2 = (-size - o) * inverse, (size - o) * inverse
-    t_entry, t_exit = jnp.minimum(t1, t2), jnp.maximum(t1, t2)
-    near, far = jnp.max(t_entry, axis=-1), jnp.min(t_exit, axis=-1)
+    near, far = -MISS, MISS
+    for axis in range(3):
+        inverse = 1.0 / _safe(d[axis])
+        t1 = (-size[:, axis] - o[axis]) * inverse
+        t2 = (size[:, axis] - o[axis]) * inverse
+        near = jnp.maximum(near, jnp.minimum(t1, t2))
+        far = jnp.minimum(far, jnp.maximum(t1, t2))
     t = jnp.where(near > 0, near, far)
-    t = jnp.where((near <= far) & (t > 0), t, MISS)
-    face = jax.nn.one_hot(jnp.argmax(t_entry, axis=-1), 3)
-    return t, -face * jnp.sign(d)
+    return jnp.where((near <= far) & (t > 0), t, MISS)
 
 
 _HITS = {PLANE: _hit_plane, SPHERE: _hit_sphere, CAPSULE: _hit_capsule, BOX: _hit_box}
+
+
+def _local_normal(kind: jax.Array, point: Vec, size: Vec) -> Vec:
+    """Outward normal (unnormalised) at surface points ([P],) * 3 in their geoms' frames."""
+    x, y, z = point
+    zero, one = jnp.zeros_like(x), jnp.ones_like(x)
+    capsule_z = z - jnp.clip(z, -size[1], size[1])
+    scaled = [jnp.abs(c) / jnp.maximum(s, _EPS) for c, s in zip(point, size, strict=True)]
+    face_x = (scaled[0] >= scaled[1]) & (scaled[0] >= scaled[2])
+    face_y = ~face_x & (scaled[1] >= scaled[2])
+    face_z = ~face_x & ~face_y
+    box = tuple(
+        jnp.where(face, jnp.sign(c), zero)
+        for face, c in zip((face_x, face_y, face_z), point, strict=True)
+    )
+    normal = []
+    for axis, (plane, capsule) in enumerate(zip((zero, zero, one), (x, y, capsule_z), strict=True)):
+        value = jnp.where(kind == PLANE, plane, point[axis])  # sphere: the point itself
+        value = jnp.where(kind == CAPSULE, capsule, value)
+        normal.append(jnp.where(kind == BOX, box[axis], value))
+    return tuple(normal)
 
 
 def _reacher_pose(env: GoalEnv, data: mjx.Data, goal: jax.Array) -> mjx.Data:
@@ -202,6 +229,16 @@ def _setup(env: GoalEnv) -> Setup:
     raise ValueError(
         f"env={type(env).__name__} is not allowed: Reacher, SawyerReach or a Fetch task"
     )
+
+
+class Hits(NamedTuple):
+    """Per pixel: geom id [w, w] int32 (-1 nothing, ngeom the goal marker), distance [w, w]
+    (inf where nothing), unit normal facing the camera [w, w, 3], geom colour [w, w, 3]."""
+
+    geom: jax.Array
+    distance: jax.Array
+    normal: jax.Array
+    colour: jax.Array
 
 
 @dataclasses.dataclass(frozen=True)
@@ -268,58 +305,81 @@ class Camera:
 
     def geom_ids(self, data: mjx.Data, goal: jax.Array | None = None) -> jax.Array:
         """Which geom every pixel shows: int32 [size, size]; -1 nothing, ngeom the goal marker."""
-        return self._trace(data, goal)[0]
+        return self._trace(data, goal).geom
 
     def _trace(self, data: mjx.Data, goal: jax.Array | None):
-        """(geom id [w, w], distance [w, w], unit normal facing the camera [w, w, 3])."""
+        """What every pixel's ray hits first (see Hits)."""
         data = mjx.kinematics(self.model, data)
         origin = jnp.asarray(self.view.position, jnp.float32)
         directions = jnp.asarray(self.directions)
-        distances, normals, ids = [], [], []
+        ids, kinds = [], []
+        positions, rotations, sizes, distances = [], [], [], []
         for kind, group in self.groups:
             index = np.asarray(group)
             pos = data.geom_xpos[index].astype(jnp.float32)
             mat = data.geom_xmat[index].reshape(-1, 3, 3).astype(jnp.float32)
-            local_origin, local_directions = _local(origin, directions, pos, mat)
-            o = jnp.broadcast_to(local_origin, local_directions.shape)
-            t, local_normal = _HITS[kind](o, local_directions, jnp.asarray(self.geom_size[index]))
-            distances.append(t)
-            normals.append(jnp.einsum("pgj,gij->pgi", local_normal, mat))
+            size = jnp.asarray(self.geom_size[index])
+            o, d = _local(origin, directions, pos, mat)
+            distances.append(_HITS[kind](o, d, size))
             ids.append(index)
+            kinds.append(np.full(len(group), kind))
+            positions.append(pos)
+            rotations.append(mat)
+            sizes.append(size)
         if goal is not None:
             centre = self._goal_point(goal).astype(jnp.float32)
-            radius = jnp.full((1,), self.goal_radius, jnp.float32)
-            o = jnp.broadcast_to(origin - centre, directions.shape)[:, None]
-            t = _sphere(o, directions[:, None], radius)
-            distances.append(t)
-            normals.append(o + jnp.where(jnp.isfinite(t), t, 0.0)[..., None] * directions[:, None])
+            o = tuple(origin[j] - centre[j] for j in range(3))
+            d = tuple(directions[:, j : j + 1] for j in range(3))
+            distances.append(_sphere(o, d, jnp.float32(self.goal_radius)))
             ids.append(np.array([self.env.mj_model.ngeom]))
+            kinds.append(np.array([SPHERE]))
+            positions.append(centre[None])
+            rotations.append(jnp.eye(3, dtype=jnp.float32)[None])
+            sizes.append(jnp.full((1, 3), self.goal_radius, jnp.float32))
         distance = jnp.concatenate(distances, axis=1)  # [P, G']
         nearest = jnp.argmin(distance, axis=1)
-        t = jnp.take_along_axis(distance, nearest[:, None], axis=1)[:, 0]
-        normal = jnp.take_along_axis(jnp.concatenate(normals, axis=1), nearest[:, None, None], 1)
-        normal = normal[:, 0] / jnp.maximum(
-            jnp.linalg.norm(normal[:, 0], axis=-1, keepdims=True), _EPS
+        t = jnp.min(distance, axis=1)
+        hit = jnp.isfinite(t)
+        # Per-pixel properties of the nearest geom by one-hot products (cheaper than gathers).
+        pick = jax.nn.one_hot(nearest, distance.shape[1], dtype=jnp.float32)  # [P, G']
+        mat = pick @ jnp.concatenate(rotations).reshape(-1, 9)  # [P, 9], row-major
+        centre = pick @ jnp.concatenate(positions)
+        size = pick @ jnp.concatenate(sizes)
+        t_hit = jnp.where(hit, t, 0.0)
+        relative = [origin[i] + t_hit * directions[:, i] - centre[:, i] for i in range(3)]
+        local_point = tuple(
+            sum(relative[i] * mat[:, 3 * i + j] for i in range(3)) for j in range(3)
         )
-        normal = jnp.where(jnp.sum(normal * directions, -1, keepdims=True) > 0, -normal, normal)
-        geom = jnp.asarray(np.concatenate(ids).astype(np.int32))[nearest]
-        geom = jnp.where(jnp.isfinite(t), geom, -1)
+        kind = jnp.asarray(np.concatenate(kinds))[nearest]
+        local_normal = _local_normal(kind, local_point, tuple(size[:, j] for j in range(3)))
+        normal = [sum(mat[:, 3 * i + j] * local_normal[j] for j in range(3)) for i in range(3)]
+        length = jnp.maximum(jnp.sqrt(sum(c * c for c in normal)), _EPS)
+        facing = -jnp.sign(sum(normal[i] * directions[:, i] for i in range(3)) + _EPS)
+        normal = jnp.stack([c * facing / length for c in normal], axis=-1)
+        all_ids = np.concatenate(ids).astype(np.int32)
+        rgb = np.concatenate([self.rgb, np.asarray([GOAL_RGB], np.float32)])
+        colour = pick @ jnp.asarray(rgb[all_ids])
+        geom = jnp.where(hit, jnp.asarray(all_ids)[nearest], -1)
         shape = (self.size, self.size)
-        return geom.reshape(shape), t.reshape(shape), normal.reshape(shape + (3,))
+        return Hits(
+            geom=geom.reshape(shape),
+            distance=t.reshape(shape),
+            normal=normal.reshape(shape + (3,)),
+            colour=colour.reshape(shape + (3,)),
+        )
 
     def render_physics(self, data: mjx.Data, goal: jax.Array | None = None) -> jax.Array:
         """uint8 [w, w, 3] of the scene in `data`, with a goal marker at `goal` when given."""
-        geom, t, normal = self._trace(data, goal)
-        rgb = jnp.concatenate([jnp.asarray(self.rgb), jnp.asarray([GOAL_RGB], jnp.float32)])
-        colour = rgb[jnp.maximum(geom, 0)]
+        hits = self._trace(data, goal)
+        normal, t = hits.normal, hits.distance
         towards_camera = -jnp.asarray(self.directions).reshape(normal.shape)
         head = jnp.maximum(jnp.sum(normal * towards_camera, axis=-1), 0.0)
         above = jnp.maximum(normal[..., 2], 0.0)
         reference = float(np.linalg.norm(np.subtract(self.view.target, self.view.position)))
         depth = jnp.clip(1.2 - 0.3 * t / reference, 0.6, 1.0)
         shade = (0.35 + 0.45 * head + 0.2 * above) * depth
-        pixels = jnp.clip(colour * shade[..., None] * 255.0 + 0.5, 0, 255).astype(jnp.uint8)
-        return jnp.where((geom >= 0)[..., None], pixels, jnp.asarray(BACKGROUND, jnp.uint8))
+        pixels = jnp.clip(hits.colour * shade[..., None] * 255.0 + 0.5, 0, 255).astype(jnp.uint8)
+        return jnp.where((hits.geom >= 0)[..., None], pixels, jnp.asarray(BACKGROUND, jnp.uint8))
 
     def render(self, state: EnvState) -> jax.Array:
         """uint8 [w, w, 3] of one env state (vmap for a batch); the goal only if show_goal."""

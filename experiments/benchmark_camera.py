@@ -1,0 +1,86 @@
+"""Rendering throughput: the 2-D rasteriser and the MJX camera, frames per second.
+
+    python experiments/benchmark_camera.py --out=experiments/results/camera [--size=48]
+
+For each env and batch size: `jit(vmap(render))` over a batch of reset states, the compile
+(first call) time and the best of --repeats timed calls. Writes camera.csv to --out and prints
+the table. Floors (issue 9, 48 x 48, 2-core CPU): rasteriser >= 20,000 frames/s, MJX camera
+>= 500 frames/s.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import jax
+from absl import app, flags
+
+import envs
+from hemjax.logger import write_csv
+
+_OUT = flags.DEFINE_string("out", "experiments/results/camera", "Output directory.")
+_SIZE = flags.DEFINE_integer("size", 48, "Image side in pixels.")
+_RASTER_ENVS = flags.DEFINE_list("raster_envs", ["pointmass", "fourrooms"], "Rasterised envs.")
+_CAMERA_ENVS = flags.DEFINE_list(
+    "camera_envs", ["reacher", "fetch_reach", "sawyer_reach"], "Ray-cast MJX envs."
+)
+_RASTER_BATCHES = flags.DEFINE_list("raster_batches", ["256", "1024", "4096"], "Batch sizes.")
+_CAMERA_BATCHES = flags.DEFINE_list("camera_batches", ["16", "64", "256"], "Batch sizes.")
+_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (the best is kept).")
+
+
+def _renderer(kind: str, env: envs.GoalEnv, size: int):
+    if kind == "raster":
+        from envs.raster import Raster
+
+        return Raster.for_env(env, size).render
+    from envs.camera import Camera
+
+    return Camera.for_env(env, size).render
+
+
+def measure(kind: str, name: str, batch: int, size: int) -> dict:
+    """One row: frames/s of rendering `batch` reset states of env `name` at size x size."""
+    env = envs.make(name)
+    states = jax.jit(jax.vmap(env.reset))(jax.random.split(jax.random.PRNGKey(0), batch))
+    render = jax.jit(jax.vmap(_renderer(kind, env, size)))
+    start = time.perf_counter()
+    jax.block_until_ready(render(states))
+    compile_s = time.perf_counter() - start
+    best = float("inf")
+    for _ in range(_REPEATS.value):
+        start = time.perf_counter()
+        jax.block_until_ready(render(states))
+        best = min(best, time.perf_counter() - start)
+    return {
+        "renderer": kind,
+        "env": name,
+        "size": size,
+        "batch": batch,
+        "frames_per_s": batch / best,
+        "compile_and_first_s": compile_s,
+        "device": jax.devices()[0].device_kind,
+    }
+
+
+def main(argv: list[str]) -> None:
+    del argv
+    size = _SIZE.value
+    plan = [("raster", name, int(b)) for name in _RASTER_ENVS.value for b in _RASTER_BATCHES.value]
+    plan += [("camera", name, int(b)) for name in _CAMERA_ENVS.value for b in _CAMERA_BATCHES.value]
+    rows = []
+    for kind, name, batch in plan:
+        row = measure(kind, name, batch, size)
+        rows.append(row)
+        print(
+            f"{kind:6s} {name:14s} {size}x{size} batch {batch:6d}: "
+            f"{row['frames_per_s']:12,.0f} frames/s (compile + first {row['compile_and_first_s']:.1f} s)",
+            flush=True,
+        )
+    os.makedirs(_OUT.value, exist_ok=True)
+    write_csv(os.path.join(_OUT.value, "camera.csv"), rows)
+
+
+if __name__ == "__main__":
+    app.run(main)
