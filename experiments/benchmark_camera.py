@@ -73,9 +73,10 @@ def main(argv: list[str]) -> None:
     for kind, name, batch in plan:
         row = measure(kind, name, batch, size)
         rows.append(row)
+        rate, first = row["frames_per_s"], row["compile_and_first_s"]
         print(
             f"{kind:6s} {name:14s} {size}x{size} batch {batch:6d}: "
-            f"{row['frames_per_s']:12,.0f} frames/s (compile + first {row['compile_and_first_s']:.1f} s)",
+            f"{rate:12,.0f} frames/s (compile + first {first:.1f} s)",
             flush=True,
         )
     os.makedirs(_OUT.value, exist_ok=True)
