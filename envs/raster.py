@@ -36,10 +36,9 @@ def _check_size(size: int) -> None:
 
 
 def _pixel_centres(size: int, low: float, high: float) -> np.ndarray:
-    """World (x, y) of every pixel centre of a size x size view of [low, high]^2: [w, w, 2]."""
-    ticks = low + (np.arange(size) + 0.5) * (high - low) / size
-    x, y = np.meshgrid(ticks, ticks[::-1])  # row 0 is the top of the map (largest y)
-    return np.stack([x, y], axis=-1).astype(np.float32)
+    """World coordinate of every pixel column's centre in a size-wide view of [low, high]: [w].
+    Rows use the same values reversed (row 0 is the top of the map, the largest y)."""
+    return (low + (np.arange(size) + 0.5) * (high - low) / size).astype(np.float32)
 
 
 def _paint(image: jax.Array, mask: jax.Array, colour: tuple[int, int, int]) -> jax.Array:
@@ -52,8 +51,9 @@ class Raster:
     """Draws a planar env's state as uint8 [size, size, 3] (see the module docstring).
 
     kind: "continuous" (walls are rectangles, agent and goal are disks) or "grid" (cells).
-    pixels: continuous: world (x, y) of every pixel centre [w, w, 2]; grid: (row, col) cell of
-        every pixel [w, w, 2] int32.
+    columns / rows: per pixel column / row [w], the world x / y of its centre (continuous) or
+        its grid column / row, -1 or n on the outer wall (grid, int32). Masks are outer
+        products of a row test and a column test, so drawing costs O(w^2) cheap selects.
     background: uint8 [w, w, 3], the floor with the walls already drawn.
     radius: agent / goal disk radius in world units (continuous only).
     goal_dims: the entries of achieved / desired goal that are drawn (continuous only).
@@ -61,7 +61,8 @@ class Raster:
     """
 
     kind: str
-    pixels: np.ndarray
+    columns: np.ndarray
+    rows: np.ndarray
     background: np.ndarray
     radius: float = 0.0
     goal_dims: tuple[int, ...] = (0, 1)
@@ -90,8 +91,9 @@ class Raster:
     def _continuous(
         cls, size: int, low: float, high: float, walls: np.ndarray, show_goal: bool
     ) -> Raster:
-        pixels = _pixel_centres(size, low, high)
-        x, y = pixels[..., 0:1], pixels[..., 1:2]
+        columns = _pixel_centres(size, low, high)
+        rows = columns[::-1].copy()
+        x, y = columns[None, :, None], rows[:, None, None]
         x_lo, y_lo, x_hi, y_hi = walls.reshape(-1, 4).T
         in_wall = np.any((x > x_lo) & (x < x_hi) & (y > y_lo) & (y < y_hi), axis=-1)
         background = np.where(in_wall[..., None], WALL, FLOOR).astype(np.uint8)
@@ -99,7 +101,8 @@ class Raster:
         radius = max(0.04 * (high - low), 1.5 * (high - low) / size)
         return cls(
             kind="continuous",
-            pixels=pixels,
+            columns=columns,
+            rows=rows,
             background=background,
             radius=radius,
             show_goal=show_goal,
@@ -110,14 +113,14 @@ class Raster:
         """An outer wall one cell thick around the grid `free` [n, n] bool."""
         n = free.shape[0] + 2
         cell = np.minimum(np.arange(size) * n // size, n - 1)
-        rows, cols = np.meshgrid(cell, cell, indexing="ij")
         bordered = np.pad(free, 1, constant_values=False)
-        background = np.where(bordered[rows, cols][..., None], FLOOR, WALL).astype(np.uint8)
-        pixels = np.stack([rows - 1, cols - 1], axis=-1).astype(np.int32)  # grid coordinates
+        background = np.where(bordered[np.ix_(cell, cell)][..., None], FLOOR, WALL)
+        grid = (cell - 1).astype(np.int32)  # grid coordinates; -1 and n - 2 are the outer wall
         return cls(
             kind="grid",
-            pixels=pixels,
-            background=background,
+            columns=grid,
+            rows=grid,
+            background=background.astype(np.uint8),
             grid_size=free.shape[0],
             show_goal=show_goal,
         )
@@ -126,10 +129,12 @@ class Raster:
         """Pixels [w, w] bool covered by the agent / goal drawn at `goal` (an env goal vector)."""
         if self.kind == "grid":
             cell = jnp.argmax(goal.reshape(2, self.grid_size), axis=-1)  # one-hot row ++ col
-            return jnp.all(jnp.asarray(self.pixels) == cell.astype(jnp.int32), axis=-1)
-        point = goal[jnp.asarray(self.goal_dims)]
-        distance2 = jnp.sum((jnp.asarray(self.pixels) - point) ** 2, axis=-1)
-        return distance2 <= self.radius**2
+            in_row = jnp.asarray(self.rows) == cell[0]
+            in_column = jnp.asarray(self.columns) == cell[1]
+            return in_row[:, None] & in_column[None, :]
+        x, y = goal[self.goal_dims[0]], goal[self.goal_dims[1]]
+        dy2, dx2 = (jnp.asarray(self.rows) - y) ** 2, (jnp.asarray(self.columns) - x) ** 2
+        return dy2[:, None] + dx2[None, :] <= self.radius**2
 
     def render(self, state: EnvState) -> jax.Array:
         """uint8 [w, w, 3] image of one env state (vmap for a batch)."""
