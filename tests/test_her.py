@@ -227,13 +227,19 @@ def test_split_iteration_equals_single_device_iteration(name):
 
 
 def train_and_evaluate(learner, iterations: int, chunk: int = 10, seed: int = 0) -> float:
-    """Trains one seed with jit + scan and returns greedy success on 1,000 fresh goals."""
+    """Trains one seed with jit + scan (checking that the chunk compiles once) and returns
+    greedy success on 1,000 fresh goals."""
+    traces = []
+
+    def run_chunk(state):
+        traces.append(1)
+        return jax.lax.scan(lambda s, _: learner.iteration_step(s), state, None, length=chunk)[0]
+
+    step = jax.jit(run_chunk)
     state = learner.init(jax.random.PRNGKey(seed), jax.random.PRNGKey(seed + 1))
-    step = jax.jit(
-        lambda s: jax.lax.scan(lambda s, _: learner.iteration_step(s), s, None, length=chunk)[0]
-    )
     for _ in range(iterations // chunk):
         state = step(state)
+    assert len(traces) == 1, "the training chunk was traced more than once"
     evaluate = jax.jit(lambda p, k: learner.evaluate(p, k, 1000))
     return float(evaluate(state.params, jax.random.PRNGKey(10_000 + seed)))
 
@@ -253,3 +259,22 @@ def test_dqn_her_learns_bitflip_8():
     env = envs.make("bitflip", num_bits=8)
     learner = her.make_learner(config, env, num_devices=1, axis_name=None)
     assert train_and_evaluate(learner, iterations=100) >= 0.95
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("algo", ["her", "hybrid"])
+def test_ddpg_her_and_hybrid_learn_fetch_reach(algo):
+    config = default_config(
+        "fetch_reach",
+        algo=algo,
+        hidden_sizes=(256, 256, 256),
+        num_envs=8,
+        batch_size=256,
+        updates_per_iteration=40,
+        learning_rate=1e-3,
+        buffer_episodes=1024,
+    )
+    env = envs.make("fetch_reach")
+    learner = her.make_learner(config, env, num_devices=1, axis_name=None)
+    assert learner.agent.hybrid_eta == (0.1 if algo == "hybrid" else 0.0)
+    assert train_and_evaluate(learner, iterations=30) >= 0.9  # 12,000 env steps

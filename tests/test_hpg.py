@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from test_her import train_and_evaluate
 
 import envs
 from hemjax.buffer import Episodes
@@ -127,3 +128,12 @@ def test_continuous_actions_are_refused_by_name():
     config = default_config("pointmass", algo="hpg")
     with pytest.raises(ValueError, match="algo='hpg'"):
         hpg.make_learner(config, envs.make("pointmass"), 1, None)
+
+
+@pytest.mark.slow
+def test_hpg_learns_bitflip_6():
+    config = default_config(
+        "bitflip", algo="hpg", num_bits=6, hidden_sizes=(256,), num_envs=16, learning_rate=1e-3
+    )
+    learner = hpg.make_learner(config, envs.make("bitflip", num_bits=6), 1, None)
+    assert train_and_evaluate(learner, iterations=600, chunk=50) >= 0.9  # 57,600 env steps
