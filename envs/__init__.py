@@ -1,6 +1,6 @@
 """Goal-conditioned environments as pure JAX functions; `envs.make(name, **kwargs)` builds one."""
 
-from envs.core import Box, Discrete, EnvState, GoalEnv, within_distance
+from envs.core import Box, Discrete, EnvState, EpisodeStart, GoalEnv, Transition, within_distance
 from envs.registry import env_class, make, names
 from envs.xla_cpu import disable_concurrency_optimized_scheduler
 
@@ -10,7 +10,9 @@ __all__ = [
     "Box",
     "Discrete",
     "EnvState",
+    "EpisodeStart",
     "GoalEnv",
+    "Transition",
     "env_class",
     "make",
     "names",

@@ -11,7 +11,6 @@ import pytest
 
 import envs
 from envs import checks
-from envs.core import EpisodeStart, GoalEnv
 
 INTEGER = "an integer >= 1"
 BAD_ARGUMENTS = [
@@ -100,15 +99,3 @@ def test_helpers():
     assert not checks.is_real(math.inf) and checks.is_real(np.float32(2.0))
     with pytest.raises(ValueError, match="mode=None is not allowed: one of 'a', 'b'"):
         checks.check_choice("mode", None, ["a", "b"])
-
-
-def test_an_env_missing_a_hook_cannot_be_constructed():
-    class NoAdvance(GoalEnv):
-        def init_episode(self, key):
-            return EpisodeStart(obs=key, achieved_goal=key, desired_goal=key, physics=key)
-
-        def compute_reward(self, achieved_goal, desired_goal):
-            return achieved_goal
-
-    with pytest.raises(TypeError, match="advance"):
-        NoAdvance()

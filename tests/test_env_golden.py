@@ -1,6 +1,11 @@
 """Every registered env reproduces, bit for bit, a rollout recorded from the code before the env
-refactor (tests/data/env_golden.npz): fixed reset key, fixed random actions (box actions up to
-1.5x out of range, so clipping is part of what is recorded).
+refactor (tests/data/env_golden.npz, recorded at 200aefe): fixed reset key, fixed random
+actions (box actions up to 1.5x out of range, so clipping is part of what is recorded).
+
+The rollout is this module's own small program, not the shared runner of tests/conftest.py:
+the same env code compiled inside another program may round differently (the Reacher's reset
+fingertip velocity came out 1 ulp apart inside the runner), so a bitwise check needs the
+program the golden was recorded with.
 
 Record again (only when an env's behaviour is meant to change):
     python tests/test_env_golden.py

@@ -1,4 +1,4 @@
-"""Bit-flip and navigation: hand-worked transitions, rewards, resets, jit/vmap."""
+"""Bit-flip and navigation (hand-worked transitions, rewards, resets, jit/vmap); the base class."""
 
 import jax
 import jax.numpy as jnp
@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import envs
+from envs.core import EpisodeStart, GoalEnv
 
 
 def test_bitflip_hand_worked_episode():
@@ -82,3 +83,15 @@ def test_compute_reward_matches_step_and_resets_resample(name, kwargs):
 def test_unknown_env_lists_known_names():
     with pytest.raises(ValueError, match="known envs: .*bitflip.*navigation"):
         envs.make("bitflop")
+
+
+def test_an_env_missing_a_hook_cannot_be_constructed():
+    class NoAdvance(GoalEnv):
+        def init_episode(self, key):
+            return EpisodeStart(obs=key, achieved_goal=key, desired_goal=key, physics=key)
+
+        def compute_reward(self, achieved_goal, desired_goal):
+            return achieved_goal
+
+    with pytest.raises(TypeError, match="advance"):
+        NoAdvance()
