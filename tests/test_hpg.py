@@ -49,10 +49,9 @@ def _one_step_episodes(own_goals, actions):
 
 def _estimator_gradient(theta, episodes, baseline_value):
     goals = jnp.eye(2)
-    count = episodes.length.shape[0]
-    baseline = jnp.full((2, count, 1), baseline_value)
+    baseline = lambda goal: jnp.full(episodes.action.shape, baseline_value)  # noqa: E731
     surrogate = lambda t: hpg.hpg_surrogate(  # noqa: E731
-        _tabular_log_prob, t, episodes, goals, jnp.ones(2), baseline, _equal
+        _tabular_log_prob, t, episodes, goals, jnp.ones(2), baseline, _equal, goal_chunk=1
     )
     return np.asarray(jax.grad(surrogate)(theta), np.float64)
 

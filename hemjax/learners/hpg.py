@@ -76,20 +76,24 @@ def hpg_surrogate(
     episodes: Episodes,
     goals: jax.Array,
     goal_valid: jax.Array,
-    baseline: jax.Array,
+    baseline: Callable[[jax.Array], jax.Array],
     compute_reward: Callable,
     axis_name: str | None = None,
+    goal_chunk: int = 64,
 ) -> jax.Array:
     """A scalar whose gradient in `params` is this device's share of the estimator above.
 
     episodes: E on-policy episodes of this device; goals [M, G] with goal_valid [M] (the same on
-    every device); baseline [M, E, T] values b(s_t, g, t), held fixed.
+    every device); baseline(g [G]) -> b(s_t, g, t) [E, T], held fixed. Goals are processed
+    `goal_chunk` at a time and recomputed in the backward pass, so memory does not grow with M.
     """
     obs, act = episodes.obs[:, :-1], episodes.action  # [E, T, O], [E, T]
     own_goal = jnp.broadcast_to(episodes.desired_goal[:, None], (*act.shape, goals.shape[-1]))
     behaviour = jax.lax.stop_gradient(log_prob(params, obs, own_goal, act))  # [E, T]
 
-    def one_goal(goal, values):
+    @jax.checkpoint
+    def one_goal(goal_and_valid):
+        goal, valid = goal_and_valid
         alive, reward = goal_returns(episodes, goal, compute_reward)
         log_pi = log_prob(params, obs, jnp.broadcast_to(goal, own_goal.shape), act)  # [E, T]
         log_rho = jnp.cumsum(jnp.where(alive, jax.lax.stop_gradient(log_pi) - behaviour, 0), 1)
@@ -101,11 +105,11 @@ def hpg_surrogate(
         rho = jnp.exp(log_rho - top)  # 0 where not alive
         weight = rho / jnp.maximum(_axis_sum(jnp.sum(rho, axis=0), axis_name), 1e-30)
         to_go = jnp.cumsum((weight * reward)[:, ::-1], axis=1)[:, ::-1]
-        advantage = jax.lax.stop_gradient(to_go - weight * values)
-        return jnp.sum(jnp.where(alive, log_pi * advantage, 0.0))
+        advantage = jax.lax.stop_gradient(to_go - weight * baseline(goal))
+        return valid * jnp.sum(jnp.where(alive, log_pi * advantage, 0.0))
 
-    per_goal = jax.vmap(one_goal)(goals, baseline)  # [M]
-    return jnp.sum(per_goal * goal_valid) / jnp.maximum(jnp.sum(goal_valid), 1.0)
+    per_goal = jax.lax.map(one_goal, (goals, goal_valid), batch_size=goal_chunk)  # [M]
+    return jnp.sum(per_goal) / jnp.maximum(jnp.sum(goal_valid), 1.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -175,15 +179,13 @@ class HPGLearner:
         error = (self.values(params.baseline, obs, own_goal) - success[:, None]) ** 2
         count = _axis_sum(jnp.sum(alive), self.axis_name)
         baseline_loss = jnp.sum(jnp.where(alive, error, 0.0)) / jnp.maximum(count, 1)
-        tiled = lambda g: jnp.broadcast_to(g, (*alive.shape, g.shape[-1]))  # noqa: E731
-        baseline = jax.vmap(lambda g: self.values(params.baseline, obs, tiled(g)))(goals)
         surrogate = hpg_surrogate(
             self.policy.log_prob,
             params.policy,
             episodes,
             goals,
             goal_valid,
-            jax.lax.stop_gradient(baseline),
+            lambda g: self.values(params.baseline, obs, jnp.broadcast_to(g, own_goal.shape)),
             self.env.compute_reward,
             self.axis_name,
         )
