@@ -21,7 +21,7 @@ import jax.numpy as jnp
 from flax import struct
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class EnvState:
     """One env's state. Leaves are per env; vmap adds a leading batch axis.
 
@@ -75,9 +75,10 @@ class Box:
 ActionSpace = Discrete | Box
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class EpisodeStart:
-    """What an env's `init_episode` returns: a fresh episode with a new goal.
+    """What an env's `init_episode` returns: a fresh episode with a new goal (keywords only,
+    like EnvState and Transition, so look-alike fields cannot be swapped by position).
 
     obs: [obs_size] float32; achieved_goal, desired_goal: [goal_size] float32; physics: the
     env's internal state (a pytree), carried in EnvState.physics.
@@ -89,7 +90,7 @@ class EpisodeStart:
     physics: Any
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class Transition:
     """What an env's `advance` returns: the observation after one action.
 
