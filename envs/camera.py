@@ -152,25 +152,21 @@ def _hit_box(o: Vec, d: Vec, size: jax.Array) -> jax.Array:
 _HITS = {PLANE: _hit_plane, SPHERE: _hit_sphere, CAPSULE: _hit_capsule, BOX: _hit_box}
 
 
-def _local_normal(kind: jax.Array, point: Vec, size: Vec) -> Vec:
-    """Outward normal (unnormalised) at surface points ([P],) * 3 in their geoms' frames."""
+def _local_normal(kind: int, point: Vec, size: jax.Array) -> Vec:
+    """Outward normal (unnormalised) at surface points ([P, G],) * 3 of geoms of one type,
+    in their own frames; size: [G, 3]."""
     x, y, z = point
-    zero, one = jnp.zeros_like(x), jnp.ones_like(x)
-    capsule_z = z - jnp.clip(z, -size[1], size[1])
-    scaled = [jnp.abs(c) / jnp.maximum(s, _EPS) for c, s in zip(point, size, strict=True)]
-    face_x = (scaled[0] >= scaled[1]) & (scaled[0] >= scaled[2])
-    face_y = ~face_x & (scaled[1] >= scaled[2])
-    face_z = ~face_x & ~face_y
-    box = tuple(
-        jnp.where(face, jnp.sign(c), zero)
-        for face, c in zip((face_x, face_y, face_z), point, strict=True)
-    )
-    normal = []
-    for axis, (plane, capsule) in enumerate(zip((zero, zero, one), (x, y, capsule_z), strict=True)):
-        value = jnp.where(kind == PLANE, plane, point[axis])  # sphere: the point itself
-        value = jnp.where(kind == CAPSULE, capsule, value)
-        normal.append(jnp.where(kind == BOX, box[axis], value))
-    return tuple(normal)
+    if kind == PLANE:
+        return jnp.zeros_like(x), jnp.zeros_like(y), jnp.ones_like(z)
+    if kind == CAPSULE:
+        return x, y, z - jnp.clip(z, -size[:, 1], size[:, 1])
+    if kind == BOX:
+        scaled = [jnp.abs(c) / jnp.maximum(size[:, j], _EPS) for j, c in enumerate(point)]
+        face_x = (scaled[0] >= scaled[1]) & (scaled[0] >= scaled[2])
+        face_y = ~face_x & (scaled[1] >= scaled[2])
+        faces = (face_x, face_y, ~face_x & ~face_y)
+        return tuple(jnp.where(f, jnp.sign(c), 0.0) for f, c in zip(faces, point, strict=True))
+    return point  # sphere
 
 
 def _reacher_pose(env: GoalEnv, data: mjx.Data, goal: jax.Array) -> mjx.Data:
@@ -312,54 +308,48 @@ class Camera:
         data = mjx.kinematics(self.model, data)
         origin = jnp.asarray(self.view.position, jnp.float32)
         directions = jnp.asarray(self.directions)
-        ids, kinds = [], []
-        positions, rotations, sizes, distances = [], [], [], []
+        geoms = []  # (type, geom ids, positions [G, 3], rotations [G, 3, 3], sizes [G, 3])
         for kind, group in self.groups:
             index = np.asarray(group)
             pos = data.geom_xpos[index].astype(jnp.float32)
             mat = data.geom_xmat[index].reshape(-1, 3, 3).astype(jnp.float32)
-            size = jnp.asarray(self.geom_size[index])
+            geoms.append((kind, index, pos, mat, jnp.asarray(self.geom_size[index])))
+        if goal is not None:
+            centre = self._goal_point(goal).astype(jnp.float32)[None]
+            size = jnp.full((1, 3), self.goal_radius, jnp.float32)
+            ngeom = np.array([self.env.mj_model.ngeom])
+            geoms.append((SPHERE, ngeom, centre, jnp.eye(3, dtype=jnp.float32)[None], size))
+        distances = []
+        for kind, _, pos, mat, size in geoms:
             o, d = _local(origin, directions, pos, mat)
             distances.append(_HITS[kind](o, d, size))
-            ids.append(index)
-            kinds.append(np.full(len(group), kind))
-            positions.append(pos)
-            rotations.append(mat)
-            sizes.append(size)
-        if goal is not None:
-            centre = self._goal_point(goal).astype(jnp.float32)
-            o = tuple(origin[j] - centre[j] for j in range(3))
-            d = tuple(directions[:, j : j + 1] for j in range(3))
-            distances.append(_sphere(o, d, jnp.float32(self.goal_radius)))
-            ids.append(np.array([self.env.mj_model.ngeom]))
-            kinds.append(np.array([SPHERE]))
-            positions.append(centre[None])
-            rotations.append(jnp.eye(3, dtype=jnp.float32)[None])
-            sizes.append(jnp.full((1, 3), self.goal_radius, jnp.float32))
         distance = jnp.concatenate(distances, axis=1)  # [P, G']
         nearest = jnp.argmin(distance, axis=1)
         t = jnp.min(distance, axis=1)
         hit = jnp.isfinite(t)
-        # Per-pixel properties of the nearest geom by one-hot products (cheaper than gathers).
-        pick = jax.nn.one_hot(nearest, distance.shape[1], dtype=jnp.float32)  # [P, G']
-        mat = pick @ jnp.concatenate(rotations).reshape(-1, 9)  # [P, 9], row-major
-        centre = pick @ jnp.concatenate(positions)
-        size = pick @ jnp.concatenate(sizes)
-        t_hit = jnp.where(hit, t, 0.0)
-        relative = [origin[i] + t_hit * directions[:, i] - centre[:, i] for i in range(3)]
-        local_point = tuple(
-            sum(relative[i] * mat[:, 3 * i + j] for i in range(3)) for j in range(3)
-        )
-        kind = jnp.asarray(np.concatenate(kinds))[nearest]
-        local_normal = _local_normal(kind, local_point, tuple(size[:, j] for j in range(3)))
-        normal = [sum(mat[:, 3 * i + j] * local_normal[j] for j in range(3)) for i in range(3)]
+        # Every candidate's normal at the hit point (elementwise over [P, G']), then the nearest
+        # one's by a masked sum: cheaper on CPU than gathering per-pixel geom properties.
+        point = [origin[i] + jnp.where(hit, t, 0.0) * directions[:, i] for i in range(3)]
+        normals = []
+        for kind, _, pos, mat, size in geoms:
+            relative = [point[i][:, None] - pos[:, i] for i in range(3)]  # [P, G]
+            local = tuple(sum(relative[i] * mat[:, i, j] for i in range(3)) for j in range(3))
+            n = _local_normal(kind, local, size)
+            normals.append([sum(mat[:, i, j] * n[j] for j in range(3)) for i in range(3)])
+        chosen = jnp.arange(distance.shape[1]) == nearest[:, None]  # [P, G']
+        normal = [
+            jnp.sum(jnp.where(chosen, jnp.concatenate([n[i] for n in normals], 1), 0.0), 1)
+            for i in range(3)
+        ]
         length = jnp.maximum(jnp.sqrt(sum(c * c for c in normal)), _EPS)
         facing = -jnp.sign(sum(normal[i] * directions[:, i] for i in range(3)) + _EPS)
         normal = jnp.stack([c * facing / length for c in normal], axis=-1)
-        all_ids = np.concatenate(ids).astype(np.int32)
-        rgb = np.concatenate([self.rgb, np.asarray([GOAL_RGB], np.float32)])
-        colour = pick @ jnp.asarray(rgb[all_ids])
-        geom = jnp.where(hit, jnp.asarray(all_ids)[nearest], -1)
+        all_ids = np.concatenate([index for _, index, *_ in geoms]).astype(np.int32)
+        rgb = np.concatenate([self.rgb, np.asarray([GOAL_RGB], np.float32)])[all_ids]
+        colour = jnp.stack(
+            [jnp.sum(jnp.where(chosen, rgb[:, c], 0.0), axis=1) for c in range(3)], axis=-1
+        )
+        geom = jnp.where(hit, jnp.sum(jnp.where(chosen, all_ids, 0), axis=1), -1)
         shape = (self.size, self.size)
         return Hits(
             geom=geom.reshape(shape),
