@@ -449,6 +449,19 @@ def validate(config: ml_collections.ConfigDict, num_devices: int = 1) -> None:
         f"at least num_envs ({config.num_envs})",
     )
     env = _checked_env(config.env_name, dict(config.env_kwargs))
+    discrete = isinstance(env.action_space, envs.Discrete)
+    _require(
+        not (config.algo == "hybrid" and discrete),
+        "algo",
+        config.algo,
+        f"hem, her or hpg for {config.env_name}'s discrete actions (hybrid is for continuous)",
+    )
+    _require(
+        not (config.algo == "hpg" and not discrete),
+        "algo",
+        config.algo,
+        f"hem, her or hybrid for {config.env_name}'s continuous actions (hpg is for discrete)",
+    )
     steps_per_iteration = config.num_envs * env.max_steps
     _require(
         config.total_env_steps >= steps_per_iteration,

@@ -36,11 +36,7 @@ def check_fits(
             jax.tree.leaves(abstract_state), jax.tree.leaves(state_shardings), strict=True
         )
     )
-    episodes = abstract_state.buffer.episodes
-    capacity = episodes.length.shape[1]
-    episode_bytes = sum(_nbytes(x.shape, x.dtype) for x in jax.tree.leaves(episodes)) / (
-        capacity * config.num_seeds
-    )
+    episode_bytes = _episode_bytes(abstract_state, config)
     devices = jax.device_count()
     rollouts = (3 * config.num_envs + config.eval_episodes) / devices * config.num_seeds
     needed = state_bytes + rollouts * episode_bytes
@@ -52,6 +48,16 @@ def check_fits(
             f"{state_bytes / GIB:.2f} GiB, rollouts {rollouts * episode_bytes / GIB:.2f} GiB) "
             f"and a device has {available / GIB:.2f} GiB; lower buffer_episodes or num_envs"
         )
+
+
+def _episode_bytes(abstract_state: Any, config: ml_collections.ConfigDict) -> float:
+    """Bytes of one stored episode, from the buffer (or, without one, a rough obs-based size)."""
+    if hasattr(abstract_state, "buffer"):
+        episodes = abstract_state.buffer.episodes
+        capacity = episodes.length.shape[1]
+        total = sum(_nbytes(x.shape, x.dtype) for x in jax.tree.leaves(episodes))
+        return total / (capacity * config.num_seeds)
+    return 0.0
 
 
 def _nbytes(shape: tuple[int, ...], dtype: Any) -> int:

@@ -29,10 +29,13 @@ def make_mesh() -> Mesh:
 
 
 def state_specs(state: Any) -> Any:
-    """PartitionSpecs for a seed-batched learner state (a struct with `buffer` and `key`)."""
-    specs = jax.tree.map(lambda _: P(), state)
+    """PartitionSpecs for a seed-batched learner state: a struct with `key` and, for off-policy
+    learners, `buffer`."""
+    specs = jax.tree.map(lambda _: P(), state).replace(key=P(AXIS))
+    if not hasattr(state, "buffer"):
+        return specs
     episodes = jax.tree.map(lambda _: P(None, AXIS), state.buffer.episodes)
-    return specs.replace(buffer=specs.buffer.replace(episodes=episodes), key=P(AXIS))
+    return specs.replace(buffer=specs.buffer.replace(episodes=episodes))
 
 
 def shardings(mesh: Mesh, specs: Any) -> Any:
@@ -92,7 +95,27 @@ def relayout(state: Any, old_devices: int, mesh: Mesh) -> Any:
     device's data key is derived from an old device's key, so keys stay distinct.
     """
     new_devices = mesh.size
-    buffer = state.buffer
+    state = state.replace(key=_new_keys(np.asarray(state.key), new_devices))
+    if hasattr(state, "buffer"):
+        state = state.replace(buffer=_redistribute(state.buffer, old_devices, new_devices))
+    return jax.device_put(state, shardings(mesh, state_specs(state)))
+
+
+def _new_keys(old_keys: np.ndarray, new_devices: int) -> np.ndarray:
+    """[new_devices, S, 2] data keys, each derived from an old device's key."""
+    old_devices = old_keys.shape[0]
+    return np.stack(
+        [
+            jax.vmap(lambda k, d=d: jax.random.fold_in(k, new_devices + d))(
+                old_keys[d % old_devices]
+            )
+            for d in range(new_devices)
+        ]
+    )
+
+
+def _redistribute(buffer: Any, old_devices: int, new_devices: int) -> Any:
+    """The buffer's slots moved from old_devices to new_devices shards (host arrays)."""
     capacity = buffer.episodes.length.shape[1]
     permutation, insert_index, size = slot_permutation(
         old_devices,
@@ -102,22 +125,9 @@ def relayout(state: Any, old_devices: int, mesh: Mesh) -> Any:
         int(np.asarray(buffer.size)[0]),
     )
     episodes = jax.tree.map(lambda x: np.asarray(x)[:, permutation], buffer.episodes)
-    old_keys = np.asarray(state.key)
-    keys = np.stack(
-        [
-            jax.vmap(lambda k, d=d: jax.random.fold_in(k, new_devices + d))(
-                old_keys[d % old_devices]
-            )
-            for d in range(new_devices)
-        ]
+    num_seeds = episodes.length.shape[0]
+    return buffer.replace(
+        episodes=episodes,
+        insert_index=np.full((num_seeds,), insert_index, np.int32),
+        size=np.full((num_seeds,), size, np.int32),
     )
-    num_seeds = old_keys.shape[1]
-    moved = state.replace(
-        buffer=buffer.replace(
-            episodes=episodes,
-            insert_index=np.full((num_seeds,), insert_index, np.int32),
-            size=np.full((num_seeds,), size, np.int32),
-        ),
-        key=keys,
-    )
-    return jax.device_put(moved, shardings(mesh, state_specs(moved)))

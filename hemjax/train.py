@@ -154,7 +154,7 @@ def enable_compilation_cache(directory: str) -> None:
     """Turns on JAX's persistent compilation cache in `directory` ('' leaves it off)."""
     if directory:
         jax.config.update("jax_compilation_cache_dir", os.path.expanduser(directory))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 1.0)
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
 
 def run(config: ml_collections.ConfigDict) -> TrainState:
@@ -192,7 +192,10 @@ def _prepare_workdir(workdir: str) -> None:
     for path in (workdir, checkpoint_dir(workdir)):
         if os.path.exists(path) and not os.path.isdir(path):
             raise NotADirectoryError(f"workdir: {path} exists and is not a directory")
-    os.makedirs(workdir, exist_ok=True)
+    try:
+        os.makedirs(workdir, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"workdir: cannot create {workdir}: {error.strerror}") from None
     if not os.access(workdir, os.W_OK):
         raise PermissionError(f"workdir: {workdir} is not writable")
 

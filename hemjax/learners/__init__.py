@@ -5,10 +5,16 @@ from __future__ import annotations
 import ml_collections
 
 from envs import GoalEnv
-from hemjax.learners import hem
+from hemjax.config import ALGOS
+from hemjax.learners import hem, her, hpg
 from hemjax.learners.base import Learner
 
-ALGOS = ("hem",)
+FACTORIES = {
+    "hem": hem.make_learner,
+    "her": her.make_learner,
+    "hybrid": her.make_learner,  # DDPG + HER with hEM's likelihood term on the actor
+    "hpg": hpg.make_learner,
+}
 
 
 def make_learner(
@@ -16,9 +22,9 @@ def make_learner(
 ) -> Learner:
     """The learner for one device's share of a validated config."""
     algo = config.get("algo", "hem")
-    if algo == "hem":
-        return hem.make_learner(config, env, num_devices, axis_name)
-    raise ValueError(f"algo={algo!r} is not allowed: one of {list(ALGOS)}")
+    if algo not in FACTORIES:
+        raise ValueError(f"algo={algo!r} is not allowed: one of {list(ALGOS)}")
+    return FACTORIES[algo](config, env, num_devices, axis_name)
 
 
 __all__ = ["ALGOS", "Learner", "make_learner"]
