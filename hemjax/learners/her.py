@@ -13,6 +13,11 @@ does not mask because its Fetch episodes run on after success; with termination,
 makes Q the value of the task the policy is evaluated on. Timeouts are not terminal (the time
 left is not in the state). Hence the return ranges used to clip targets: -1/0 rewards give
 returns in [-1/(1-gamma), 0]; 0/1 rewards give at most one 1, so returns lie in [0, 1].
+
+Hybrid. The hEM term is the log-likelihood of hEM's relabelled (s, a, g) samples (the config's
+`hindsight` strategy, same buffer) under N(pi(s, g), sigma^2) with sigma = exploration_noise:
+the buffer's actions are, 70% of the time, the actor's output plus noise of exactly that std, so
+this is the behaviour density around the actor and the term stays on the scale of the noise.
 """
 
 from __future__ import annotations
@@ -48,6 +53,8 @@ class HERParams:
 
 @struct.dataclass
 class HERState:
+    """Everything one HER learner needs to continue exactly."""
+
     params: HERParams
     opt_state: optax.OptState
     buffer: replay.ReplayBuffer
@@ -206,6 +213,7 @@ class HERLearner:
     convention: str
     polyak: float
     obs_clip: float
+    hem_hindsight: str = "future"  # the hybrid's hEM samples
     axis_name: str | None = None
 
     def init(self, params_key: jax.Array, data_key: jax.Array) -> HERState:
@@ -304,7 +312,7 @@ class HERLearner:
             demos = None
             if self.agent.hybrid_eta > 0:
                 demos = sample_batch(
-                    buffer, demo_key, self.batch_size, "future", self.env.compute_reward
+                    buffer, demo_key, self.batch_size, self.hem_hindsight, self.env.compute_reward
                 )
             params, opt_state, terms = self.update(params, opt_state, batch, demos)
             return (params, opt_state), terms
@@ -391,5 +399,6 @@ def make_learner(
         convention=convention,
         polyak=config.get("polyak", 0.95),
         obs_clip=config.get("obs_clip", 5.0),
+        hem_hindsight=config.hindsight,
         axis_name=axis_name,
     )
