@@ -136,3 +136,26 @@ def test_hpg_learns_bitflip_6():
     )
     learner = hpg.make_learner(config, envs.make("bitflip", num_bits=6), 1, None)
     assert train_and_evaluate(learner, iterations=600, chunk=50) >= 0.9  # 57,600 env steps
+
+
+def test_alternative_goals_are_the_distinct_goals_reached_after_the_start():
+    config = default_config("bitflip", algo="hpg", num_bits=3, num_envs=2, hidden_sizes=(8,))
+    learner = hpg.make_learner(config, envs.make("bitflip", num_bits=3), 1, None)
+    achieved = jnp.array(
+        [
+            [[0, 0, 0], [1, 0, 0], [1, 1, 0], [1, 0, 0]],
+            [[0, 0, 1], [1, 0, 0], [0, 1, 1], [0, 1, 1]],
+        ],
+        jnp.float32,
+    )
+    episodes = Episodes(
+        obs=achieved,
+        achieved_goal=achieved,
+        desired_goal=jnp.zeros((2, 3)),
+        action=jnp.zeros((2, 3), jnp.int32),
+        length=jnp.array([3, 1], jnp.int32),
+    )
+    goals, valid = learner._alternative_goals(episodes, jax.random.PRNGKey(0))
+    distinct = {tuple(g) for g, v in zip(np.asarray(goals).tolist(), np.asarray(valid)) if v}
+    assert distinct == {(1, 0, 0), (1, 1, 0)}  # s_0 and steps after L are not goals
+    assert float(valid.sum()) == 2  # each distinct goal counts once

@@ -161,9 +161,13 @@ class HPGLearner:
         if self.axis_name is not None:
             goals = jax.lax.all_gather(goals, self.axis_name, tiled=True)
             valid = jax.lax.all_gather(valid, self.axis_name, tiled=True)
-        same = jnp.all(goals[:, None] == goals[None, :], axis=-1) & valid[None, :]  # [M, M]
-        earlier = jnp.arange(goals.shape[0])[None, :] < jnp.arange(goals.shape[0])[:, None]
-        return goals, (valid & ~jnp.any(same & earlier, axis=1)).astype(jnp.float32)
+        index = jnp.arange(goals.shape[0])
+
+        def seen_before(m):  # an equal valid goal at an earlier index
+            return jnp.any(jnp.all(goals == goals[m], axis=-1) & valid & (index < m))
+
+        duplicate = jax.lax.map(seen_before, index, batch_size=64)  # row by row: no [M, M, G]
+        return goals, (valid & ~duplicate).astype(jnp.float32)
 
     def loss(self, params: HPGParams, episodes: Episodes, goals, goal_valid):
         """-surrogate + this device's share of the baseline's squared error (both sum over
