@@ -12,6 +12,10 @@ the geom's own frame (planes, spheres, capsules and boxes: the primitives these 
 keeps the nearest hit and colours it by the geom's rgba with Lambert shading (a head light and
 a light from above) and a mild depth falloff, so height and depth read. The goal, which is not
 part of the models, is drawn as a red sphere only when `show_goal=True`. Sites are not drawn.
+
+Own intersection code rather than `mujoco.mjx.ray`: it yields the hit normal for shading, draws
+the goal marker without editing the model, and needs no dummy material row. The geom each
+pixel shows is checked against `mujoco.mj_ray` and MuJoCo's OpenGL renderer (tests/test_camera.py).
 """
 
 from __future__ import annotations
