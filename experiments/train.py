@@ -14,20 +14,35 @@ exit status 128 + the signal number (143, 130); the same command then resumes it
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import re
+import signal
 import sys
 
-from absl import app, flags, logging
-from ml_collections import config_flags
 
-import hemjax as hem
-from hemjax.checkpoint import CheckpointError
-from hemjax.config import FIELDS, ConfigError, check_override_path, recipe_config
-from hemjax.preemption import Interrupted
-from hemjax.recipes import RECIPES
-from hemjax.workdir_lock import WorkdirLocked
+def _stop_before_training(number: int, frame) -> None:
+    """Until training starts (hem.run then takes over), a signal ends the run with one line."""
+    del frame
+    print(
+        f"error: stopped by {signal.Signals(number).name} before training started", file=sys.stderr
+    )
+    sys.exit(128 + number)
+
+
+for _number in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(_number, _stop_before_training)
+
+import importlib.util  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+
+from absl import app, flags, logging  # noqa: E402
+from ml_collections import config_flags  # noqa: E402
+
+import hemjax as hem  # noqa: E402
+from hemjax.checkpoint import CheckpointError  # noqa: E402
+from hemjax.config import FIELDS, ConfigError, check_override_path, recipe_config  # noqa: E402
+from hemjax.preemption import Interrupted  # noqa: E402
+from hemjax.recipes import RECIPES  # noqa: E402
+from hemjax.workdir_lock import WorkdirLocked  # noqa: E402
 
 DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "default.py")
 HELP_FLAGS = ("-h", "-?", "-help", "--help", "-helpshort", "--helpshort", "-helpfull", "--helpfull")
@@ -130,8 +145,6 @@ def main(argv: list[str]) -> None:
     except Interrupted as stop:
         resume = "; run the same command to resume" if stop.saved else ""
         fail(f"{stop}{resume}", stop.exit_status)
-    except KeyboardInterrupt:  # Ctrl-C before training started
-        fail("interrupted", 130)
     final = train_state.history[-1]
     where = f"; metrics and success.png in {config.workdir}" if config.workdir else ""
     print(

@@ -27,6 +27,11 @@ from hemjax.config import RESUMABLE_FIELDS, ConfigError
 log = logging.getLogger(__name__)
 
 
+# A failed read's TensorStore callbacks land within milliseconds; waiting this long after a failure
+# lets them land while the filter below is installed, not during interpreter shutdown.
+LATE_CALLBACK_SECONDS = 0.25
+
+
 class CheckpointError(RuntimeError):
     """Checkpoints exist but cannot be used, or a save failed; the message says which and why."""
 
@@ -108,6 +113,7 @@ class Checkpointer:
             except ConfigError:
                 raise
             except Exception as error:  # noqa: BLE001 - any unreadable checkpoint is reported
+                time.sleep(LATE_CALLBACK_SECONDS)  # let the failed read's callbacks fire now
                 reason = f"{type(error).__name__}: {error}".splitlines()[0][:200]
                 log.warning("skipping unreadable checkpoint %d: %s", step, reason)
                 failures.append((step, reason))
