@@ -1,18 +1,18 @@
 """Data parallelism over forced CPU devices: same update as one device, identical replicas."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cpu_devices import forced_cpu_env
 
 ROOT = Path(__file__).parents[1]
 
 
 def _check(name: str, devices: int, *args: str) -> dict:
-    env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
+    env = forced_cpu_env(devices)
     result = subprocess.run(
         [sys.executable, "tests/multidevice_checks.py", name, *args],
         cwd=ROOT,

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cpu_devices import forced_cpu_env
+
 ROOT = Path(__file__).parents[1]
 
 
@@ -21,6 +23,7 @@ def test_two_processes_end_with_identical_parameters(tmp_path):
         subprocess.Popen(
             [sys.executable, "tests/multihost_worker.py", address, "2", str(i), str(tmp_path)],
             cwd=ROOT,
+            env=forced_cpu_env(1),  # gloo CPU collectives, also on GPU hosts
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
