@@ -183,3 +183,14 @@ def test_target_success_stops_at_the_first_chunk_that_reaches_it(tmp_path):
     assert stopped.history[-1]["target_reached"]
     assert not any(r["target_reached"] for r in stopped.history[:-1])
     assert hem.load(str(tmp_path / "target")).iteration == first["iteration"]
+
+
+@pytest.mark.parametrize("minutes, expected", [(1e-9, [20, 25, 30, 35, 40]), (0.0, [40])])
+def test_time_based_checkpoint_cadence(tmp_path, minutes, expected):
+    """Without checkpoint_every, a checkpoint lands at the first chunk boundary after every
+    checkpoint_every_minutes (here: every chunk, or only the final one when 0)."""
+    config = tiny_config(tmp_path, checkpoint_every=0, keep_checkpoints=5)
+    config.checkpoint_every_minutes = minutes
+    hem.run(config)
+    steps = sorted(int(p.name) for p in (tmp_path / "checkpoints").iterdir() if p.name.isdigit())
+    assert steps == expected
