@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import chex
 import jax
 import jax.numpy as jnp
 from flax import struct
@@ -52,6 +53,10 @@ def add_episodes(buffer: ReplayBuffer, new: Episodes) -> ReplayBuffer:
     count = new.length.shape[0]
     if count > capacity:
         raise ValueError(f"cannot add {count} episodes to a buffer of {capacity}")
+    chex.assert_trees_all_equal_dtypes(new, buffer.episodes)
+    chex.assert_trees_all_equal_shapes(
+        jax.tree.map(lambda x: x[0], new), jax.tree.map(lambda x: x[0], buffer.episodes)
+    )
     slots = (buffer.insert_index + jnp.arange(count, dtype=jnp.int32)) % capacity
     episodes = jax.tree.map(lambda old, leaf: old.at[slots].set(leaf), buffer.episodes, new)
     return ReplayBuffer(

@@ -2,6 +2,7 @@
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from hemjax.buffer import Episodes, add_episodes, init_buffer
 
@@ -31,3 +32,12 @@ def test_wrap_around_overwrites_oldest_slots():
     assert int(buffer.insert_index) == 4
     # every leaf of an episode moves together
     np.testing.assert_array_equal(buffer.episodes.obs[:, 2, 1], [6, 7, 8, 9, 5])
+
+
+def test_episodes_of_another_shape_or_dtype_are_refused():
+    buffer = init_buffer(_episodes([0, 0]), capacity=5)
+    with pytest.raises(AssertionError):
+        add_episodes(buffer, _episodes([1, 2], horizon=4))  # a different episode length
+    wrong_dtype = _episodes([1, 2]).replace(action=jnp.zeros((2, 3), jnp.float32))
+    with pytest.raises(AssertionError):
+        add_episodes(buffer, wrong_dtype)
