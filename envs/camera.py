@@ -241,7 +241,7 @@ class Hits(NamedTuple):
     colour: jax.Array
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)  # hashed by identity: usable as a static arg
 class Camera:
     """Renders MJX env states to uint8 [size, size, 3] (see the module docstring).
 

@@ -46,7 +46,7 @@ def _paint(image: jax.Array, mask: jax.Array, colour: tuple[int, int, int]) -> j
     return jnp.where(mask[..., None], jnp.asarray(colour, jnp.uint8), image)
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)  # hashed by identity: usable as a static arg
 class Raster:
     """Draws a planar env's state as uint8 [size, size, 3] (see the module docstring).
 
