@@ -5,6 +5,9 @@
     images = jax.jit(jax.vmap(camera.render))(states) # uint8 [B, 48, 48, 3]
     goal_image = camera.render_goal(state)            # the scene with the goal achieved
 
+Inside an env, before an EnvState exists: `camera.render_physics(data)` and, for image goals,
+`camera.render_physics(camera.pose_at_goal(data, goal))`.
+
 The camera is fixed in the world (appendix C: top-down over Reacher, at the robot looking at
 the workspace for Fetch and Sawyer), so the ray directions are constants computed once. Each
 frame refreshes the geom poses with `mjx.kinematics`, intersects every ray with every geom in
@@ -379,9 +382,15 @@ class Camera:
         """uint8 [w, w, 3] of one env state (vmap for a batch); the goal only if show_goal."""
         return self.render_physics(state.physics, state.desired_goal if self.show_goal else None)
 
+    def pose_at_goal(self, data: mjx.Data, goal: jax.Array) -> mjx.Data:
+        """`data` moved to the configuration that achieves `goal` (the env's goal vector):
+        Reacher by inverse kinematics, Sawyer's hand and Fetch's grip point or object placed on
+        it. For envs rendering image goals: render_physics(pose_at_goal(data, goal))."""
+        return self.setup.pose(self.env, data, goal)
+
     def goal_physics(self, state: EnvState) -> mjx.Data:
         """The state's physics moved to the configuration that achieves its desired goal."""
-        return self.setup.pose(self.env, state.physics, state.desired_goal)
+        return self.pose_at_goal(state.physics, state.desired_goal)
 
     def render_goal(self, state: EnvState) -> jax.Array:
         """uint8 [w, w, 3] of the goal configuration (an image goal); no goal marker."""

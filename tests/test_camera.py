@@ -213,3 +213,21 @@ def test_bad_input_names_the_field():
         Camera.for_env(envs.make("reacher"), size=0)
     with pytest.raises(ValueError, match="env=PointMass"):
         Camera.for_env(envs.make("pointmass"))
+
+
+def test_pose_at_goal_achieves_the_goal(scene):
+    """MuJoCo's C kinematics of the posed qpos put the goal quantity on the goal."""
+    name, env, camera, _, state = scene
+    goal = np.asarray(state.desired_goal)
+    posed = camera.pose_at_goal(state.physics, state.desired_goal)
+    model = env.mj_model
+    data = mujoco.MjData(model)
+    data.qpos[:] = np.asarray(posed.qpos)
+    mujoco.mj_kinematics(model, data)
+    if name == "reacher":
+        achieved = data.site("fingertip").xpos[:2]
+    elif name == "sawyer_reach":
+        achieved = data.body("hand").xpos
+    else:  # fetch_push: the object's centre
+        achieved = data.body("object").xpos
+    np.testing.assert_allclose(achieved, goal, atol=1e-5)
