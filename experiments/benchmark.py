@@ -7,12 +7,18 @@
 2. End-to-end training env steps/s (collect + insert + relabel + Adam, one jitted chunk of
    --train_iterations iterations, its greedy evaluation cut to one episode per device), and the
    compile time of the first chunk.
-Writes env_throughput.csv and training.csv to --out and prints both tables.
+3. With --startup=RECIPE,...: where a cold start goes (import, backend, trace, lower, compile,
+   training to the first evaluation >= 0.99), cold and with a warm compilation cache.
+Writes env_throughput.csv, training.csv (and startup.csv) to --out and prints the tables.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import tempfile
 import time
 
 import jax
@@ -36,6 +42,10 @@ _TRAIN_RECIPES = flags.DEFINE_list(
 _STEPS = flags.DEFINE_integer("steps", 50, "Steps per timed scan.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (the best is kept).")
 _TRAIN_ITERATIONS = flags.DEFINE_integer("train_iterations", 20, "Iterations per timed chunk.")
+_STARTUP = flags.DEFINE_list(
+    "startup", [], "Recipes whose start-up (cold, then warm cache) is timed in fresh processes."
+)
+_STARTUP_ONLY = flags.DEFINE_bool("startup_only", False, "Only time start-up.")
 
 
 def _time(fn, *args) -> tuple[float, float]:
@@ -149,12 +159,34 @@ def training_throughput() -> list[dict]:
     return rows
 
 
+def startup() -> list[dict]:
+    """Where a cold start goes: import, backend, tracing, lowering, XLA compile and training to
+    the first evaluation >= 0.99, per recipe, in fresh processes with the persistent compilation
+    cache empty (cold), then filled by that run (warm)."""
+    rows = []
+    probe = os.path.join(os.path.dirname(os.path.abspath(__file__)), "startup_probe.py")
+    for recipe in _STARTUP.value:
+        with tempfile.TemporaryDirectory() as cache:
+            for _ in ("cold", "warm"):
+                result = subprocess.run(
+                    [sys.executable, probe, recipe, cache], capture_output=True, text=True
+                )
+                if result.returncode != 0:
+                    raise RuntimeError(f"startup probe failed: {result.stderr[-2000:]}")
+                rows.append(json.loads(result.stdout.strip().splitlines()[-1]))
+                print(rows[-1], flush=True)
+    return rows
+
+
 def main(argv):
     del argv
     os.makedirs(_OUT.value, exist_ok=True)
     print(f"backend: {jax.default_backend()}, devices: {jax.devices()}")
-    write_csv(os.path.join(_OUT.value, "env_throughput.csv"), env_throughput())
-    write_csv(os.path.join(_OUT.value, "training.csv"), training_throughput())
+    if _STARTUP.value:
+        write_csv(os.path.join(_OUT.value, "startup.csv"), startup())
+    if not _STARTUP_ONLY.value:
+        write_csv(os.path.join(_OUT.value, "env_throughput.csv"), env_throughput())
+        write_csv(os.path.join(_OUT.value, "training.csv"), training_throughput())
 
 
 if __name__ == "__main__":
