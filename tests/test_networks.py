@@ -72,7 +72,7 @@ BEFORE = {
 
 @pytest.mark.parametrize("name", sorted(BEFORE))
 def test_state_policies_are_unchanged(name):
-    """Same key, same parameters and the same outputs as before the CNN torso (exactly)."""
+    """Same key, same parameters and the same outputs as before the CNN torso (bitwise on CPU)."""
     env = envs.make(name)
     policy = Policy(env, (16, 8))
     params = policy.init(jax.random.PRNGKey(3))
@@ -80,7 +80,12 @@ def test_state_policies_are_unchanged(name):
         jax.tree_util.keystr(path): float(np.asarray(leaf, np.float64).sum())
         for path, leaf in jax.tree_util.tree_leaves_with_path(params)
     }
-    assert sums == BEFORE[name]["sums"]
+    assert sorted(sums) == sorted(BEFORE[name]["sums"])
+    # Exact on the CPU, where the values were recorded; other backends may round differently.
+    tolerance = 0.0 if jax.default_backend() == "cpu" else 1e-5
+    np.testing.assert_allclose(
+        [sums[k] for k in sorted(sums)], [BEFORE[name]["sums"][k] for k in sorted(sums)], tolerance
+    )
     obs = jnp.linspace(-1, 1, env.obs_size * 2).reshape(2, -1)
     goal = jnp.linspace(1, -1, env.goal_size * 2).reshape(2, -1)
     outputs = jax.tree.map(np.asarray, policy._net.apply(params, obs, goal))
@@ -88,7 +93,7 @@ def test_state_policies_are_unchanged(name):
     got = (outputs,) if single else outputs
     want = [BEFORE[name]["outputs"]] if single else BEFORE[name]["outputs"]
     for got_part, want_part in zip(got, want, strict=True):
-        np.testing.assert_array_equal(got_part, np.asarray(want_part, np.float32))
+        np.testing.assert_allclose(got_part, np.asarray(want_part, np.float32), rtol=tolerance)
 
 
 def test_conv_torso_layers_follow_appendix_c2():
