@@ -278,3 +278,22 @@ def test_ddpg_her_and_hybrid_learn_fetch_reach(algo):
     learner = her.make_learner(config, env, num_devices=1, axis_name=None)
     assert learner.agent.hybrid_eta == (0.1 if algo == "hybrid" else 0.0)
     assert train_and_evaluate(learner, iterations=30) >= 0.9  # 12,000 env steps
+
+
+def test_hybrid_with_discrete_actions_is_refused_by_name():
+    config = default_config("bitflip", algo="hybrid", num_bits=4)
+    with pytest.raises(ValueError, match="algo='hybrid'"):
+        her.make_learner(config, envs.make("bitflip", num_bits=4), 1, None)
+
+
+def test_greedy_ddpg_actions_are_in_the_env_box():
+    config = default_config("pointmass", algo="her", hidden_sizes=(16,), num_envs=2)
+    env = envs.make("pointmass")
+    learner = her.make_learner(config, env, 1, None)
+    state = learner.init(jax.random.PRNGKey(0), jax.random.PRNGKey(1))
+    obs = 100.0 * jax.random.normal(jax.random.PRNGKey(2), (64, env.obs_size))
+    goal = jax.random.normal(jax.random.PRNGKey(3), (64, env.goal_size))
+    action = learner.greedy_action(state.params, obs, goal)
+    assert action.shape == (64, env.action_space.size)
+    low, high = env.action_space.low, env.action_space.high
+    assert bool(jnp.all((action >= low) & (action <= high)))
