@@ -3,7 +3,6 @@ data parallelism, and learning on tiny problems with greedy success on fresh goa
 
 import json
 import math
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from cpu_devices import forced_cpu_env
 
 import envs
 from hemjax.actor_critic import Actor, Critic, QNetwork
@@ -205,7 +205,7 @@ def test_normaliser_clips_and_floors_the_std():
 
 
 def _multidevice(name: str, devices: int = 2) -> dict:
-    env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
+    env = forced_cpu_env(devices)
     result = subprocess.run(
         [sys.executable, "tests/learner_multidevice_checks.py", name],
         cwd=ROOT,

@@ -2,7 +2,6 @@
 one-step MDP, goal truncation, data parallelism, and learning bit-flip."""
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from cpu_devices import forced_cpu_env
 from test_her import train_and_evaluate
 
 import envs
@@ -108,7 +108,7 @@ def test_goal_returns_cut_the_episode_at_the_first_reach_and_at_its_end():
 
 
 def test_split_gradient_equals_single_device_gradient():
-    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=2"}
+    env = forced_cpu_env(2)
     result = subprocess.run(
         [sys.executable, "tests/learner_multidevice_checks.py", "hpg"],
         cwd=ROOT,
