@@ -275,9 +275,8 @@ class HERLearner:
         """The summed losses of normalised batches (actor and critic terms touch disjoint
         parameters, so one Adam over both equals two), and every term for the metrics."""
         obs, goal = self._inputs(params, batch.obs, batch.goal)
-        batch = batch.replace(
-            obs=obs, goal=goal, next_obs=self._inputs(params, batch.next_obs, goal)[0]
-        )
+        next_obs = normalize(params.obs_stats, batch.next_obs, self.obs_clip)
+        batch = batch.replace(obs=obs, goal=goal, next_obs=next_obs)
         if demos is not None:
             demo_obs, demo_goal = self._inputs(params, demos.obs, demos.goal)
             demos = demos.replace(obs=demo_obs, goal=demo_goal)
