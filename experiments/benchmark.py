@@ -136,14 +136,14 @@ def training_throughput() -> list[dict]:
         iterations = _TRAIN_ITERATIONS.value
         state = trainer.init(trainer.seeds)
         start = time.perf_counter()
-        state, metrics, _ = trainer.chunk(state, trainer.seeds, iterations, 0)
+        state, metrics, _ = trainer.run_iterations(state, iterations, 0)
         jax.block_until_ready(metrics)
         first = time.perf_counter() - start
         start = time.perf_counter()
-        state, metrics, _ = trainer.chunk(state, trainer.seeds, iterations, 1)
+        state, metrics, _ = trainer.run_iterations(state, iterations, 1)
         jax.block_until_ready(metrics)
         seconds = time.perf_counter() - start
-        steps = trainer.steps_per_iteration * iterations
+        steps = float(metrics["env_steps"].mean())  # simulated
         rows.append(
             {
                 "recipe": name,

@@ -35,14 +35,14 @@ def main(argv):
     trainer = Trainer(config)
     iterations = config.eval_every
     state = trainer.init(trainer.seeds)
-    state, metrics, _ = trainer.chunk(state, trainer.seeds, iterations, 0)  # compile; fill buffer
+    state, metrics, _ = trainer.run_iterations(state, iterations, 0)  # compile; fill buffer
     jax.block_until_ready(metrics)
     workdir = tempfile.mkdtemp()
     checkpointer = Checkpointer(workdir, keep=2)
     rows = []
     for i in range(_SAVES.value):
         start = time.perf_counter()
-        state, metrics, _ = trainer.chunk(state, trainer.seeds, iterations, i + 1)
+        state, metrics, _ = trainer.run_iterations(state, iterations, i + 1)
         jax.block_until_ready(metrics)
         chunk_s = time.perf_counter() - start
         start = time.perf_counter()

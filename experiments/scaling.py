@@ -36,17 +36,17 @@ def measure() -> dict:
     total = time.perf_counter() - start
     trainer = Trainer(config)
     iterations = config.eval_every
-    learner_state, metrics, _ = trainer.chunk(state.learner_state, trainer.seeds, iterations, 0)
+    learner_state, metrics, _ = trainer.run_iterations(state.learner_state, iterations, 0)
     jax.block_until_ready(metrics)  # compiled
     start = time.perf_counter()
-    learner_state, metrics, _ = trainer.chunk(learner_state, trainer.seeds, iterations, 1)
+    learner_state, metrics, _ = trainer.run_iterations(learner_state, iterations, 1)
     jax.block_until_ready(metrics)
     chunk = time.perf_counter() - start
     return {
         "devices": jax.device_count(),
         "run_s_with_compile": round(total, 1),
         "chunk_s": round(chunk, 2),
-        "env_steps_per_s": round(trainer.steps_per_iteration * iterations / chunk),
+        "env_steps_per_s": round(float(metrics["env_steps"].mean()) / chunk),
         "final_success": state.history[-1]["eval_success"],
     }
 

@@ -34,6 +34,7 @@ import importlib.util  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
 
+import jax  # noqa: E402
 from absl import app, flags, logging  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
@@ -58,7 +59,18 @@ _CACHE = flags.DEFINE_string(
 _COORDINATOR = flags.DEFINE_string("coordinator_address", None, "host:port of process 0.")
 _NUM_PROCESSES = flags.DEFINE_integer("num_processes", None, "Processes (hosts) in the run.")
 _PROCESS_ID = flags.DEFINE_integer("process_id", None, "This process's index.")
-_LAUNCHER_FLAGS = (_CONFIG, _WORKDIR, _CACHE, _COORDINATOR, _NUM_PROCESSES, _PROCESS_ID)
+_POLICY_GIF = flags.DEFINE_bool(
+    "policy_gif", True, "At the end, write <workdir>/policy.gif of greedy episodes on fresh goals."
+)
+_LAUNCHER_FLAGS = (
+    _CONFIG,
+    _WORKDIR,
+    _CACHE,
+    _COORDINATOR,
+    _NUM_PROCESSES,
+    _PROCESS_ID,
+    _POLICY_GIF,
+)
 
 # Errors a user causes through flags, the environment or the filesystem: one line, no traceback.
 USER_ERRORS = (ConfigError, OSError, FloatingPointError, WorkdirLocked, CheckpointError)
@@ -147,6 +159,14 @@ def main(argv: list[str]) -> None:
         fail(f"{stop}{resume}", stop.exit_status)
     final = train_state.history[-1]
     where = f"; metrics and success.png in {config.workdir}" if config.workdir else ""
+    if config.workdir and _POLICY_GIF.value and jax.process_index() == 0:
+        from hemjax.video import save_policy_gif
+
+        try:
+            save_policy_gif(train_state, os.path.join(config.workdir, "policy.gif"))
+            where += ", policy.gif"
+        except OSError as error:
+            print(f"warning: policy.gif not written: {error}", file=sys.stderr)
     print(
         f"final greedy success on {config.eval_episodes} fresh goals: "
         f"{final['eval_success']:.3f} ± {final['eval_success_std']:.3f} "

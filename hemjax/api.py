@@ -40,15 +40,25 @@ def _seed_params(train_state: TrainState, seed_index: int):
 
 
 def act(train_state: TrainState, obs: jax.Array, goal: jax.Array, seed_index: int = 0) -> jax.Array:
-    """Greedy actions in the env's own action space for obs [B, O] and goal [B, G]."""
+    """Greedy actions in the env's own action space for obs [B, *obs_shape] and goal
+    [B, *goal_shape] (vectors, or uint8 images for image envs)."""
     learner = learner_for(train_state)
     env = learner.env
-    obs, goal = jnp.asarray(obs, jnp.float32), jnp.asarray(goal, jnp.float32)
-    if obs.ndim != 2 or obs.shape[1] != env.obs_size:
-        raise ValueError(f"obs must be [B, {env.obs_size}], got shape {tuple(obs.shape)}")
-    if goal.shape != (obs.shape[0], env.goal_size):
-        raise ValueError(f"goal must be [{obs.shape[0]}, {env.goal_size}], got {tuple(goal.shape)}")
+    obs, goal = jnp.asarray(obs), jnp.asarray(goal)
+    if obs.ndim < 1 or tuple(obs.shape[1:]) != tuple(env.obs_shape):
+        raise ValueError(f"obs must be [B, {_dims(env.obs_shape)}], got shape {tuple(obs.shape)}")
+    if tuple(goal.shape) != (obs.shape[0], *env.goal_shape):
+        want = f"[{obs.shape[0]}, {_dims(env.goal_shape)}]"
+        raise ValueError(f"goal must be {want}, got {tuple(goal.shape)}")
+    if obs.dtype != jnp.uint8:
+        obs = obs.astype(jnp.float32)
+    if goal.dtype != jnp.uint8:
+        goal = goal.astype(jnp.float32)
     return _greedy_env_action(learner, _seed_params(train_state, seed_index), obs, goal)
+
+
+def _dims(shape: tuple[int, ...]) -> str:
+    return ", ".join(str(n) for n in shape)
 
 
 @functools.partial(jax.jit, static_argnums=(0, 3))

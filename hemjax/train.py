@@ -63,11 +63,6 @@ class TrainState:
         return int(np.asarray(self.learner_state.iteration)[0])
 
 
-def num_iterations(config: ml_collections.ConfigDict, env: envs.GoalEnv) -> int:
-    """Iterations the budget buys: the fewest whose env steps cover total_env_steps."""
-    return math.ceil(config.total_env_steps / (config.num_envs * env.max_steps))
-
-
 class Trainer:
     """The compiled programs of one validated config on the current device mesh."""
 
@@ -78,7 +73,6 @@ class Trainer:
         self.env = envs.make(config.env_name, **dict(config.env_kwargs))
         self.learner: Learner = make_learner(config, self.env, self.num_devices, layout.AXIS)
         self.eval_episodes = math.ceil(config.eval_episodes / self.num_devices)
-        self.steps_per_iteration = config.num_envs * self.env.max_steps
         self.seeds = np.asarray(config.seed + np.arange(config.num_seeds), np.int32)
         block = jax.eval_shape(jax.vmap(self.learner.init), self._keys(), self._keys())
         specs = layout.state_specs(block)
@@ -86,7 +80,7 @@ class Trainer:
         self.abstract_state = jax.eval_shape(self.init, self.seeds)  # global shapes
         self.state_shardings = layout.shardings(self.mesh, specs)
         self.chunk = layout.per_device(
-            self._chunk_block, self.mesh, (specs, P(), P(), P()), (specs, P(), P()), True
+            self._chunk_block, self.mesh, (specs, P(), P(), P(), P()), (specs, P(), P()), True
         )
 
     # ---- per-device code (one device's block; seeds batched by vmap) ----
@@ -97,35 +91,48 @@ class Trainer:
         data_keys = jax.vmap(lambda s: stream_key(s, DATA_STREAM, device))(seeds)
         return layout.global_view(jax.vmap(self.learner.init)(params_keys, data_keys))
 
-    def _chunk_block(self, state, seeds, iterations, evaluation):
-        """`iterations` training iterations, then the greedy evaluation number `evaluation`.
-        Returns (state, {metric: [S]}: the last iteration's plus simulated env steps, success
-        [S])."""
+    def _chunk_block(self, state, seeds, max_iterations, step_budget, evaluation):
+        """Training iterations until `max_iterations` ran or the env steps simulated (mean over
+        seeds) reach `step_budget`, then the greedy evaluation number `evaluation`.
+        Returns (state, {metric: [S]}: the last iteration's, plus `iterations` run and
+        `env_steps` simulated, success [S])."""
         state = layout.device_view(state)
         step = jax.vmap(self.learner.iteration_step)
         _, example = jax.eval_shape(step, state)
         start = {name: jnp.zeros(x.shape, x.dtype) for name, x in example.items()}
         start["finite"] = jnp.ones(self.seeds.shape, bool)
-        start["episode_steps"] = jnp.zeros(self.seeds.shape, jnp.float32)
+        start["env_steps"] = jnp.zeros(self.seeds.shape, jnp.float32)
+        start["iterations"] = jnp.zeros(self.seeds.shape, jnp.int32)
 
-        def one_iteration(_, carry):
+        def more(carry):
+            _, totals = carry
+            budget_left = jnp.mean(totals["env_steps"]) < step_budget
+            return (totals["iterations"][0] < max_iterations) & budget_left
+
+        def one_iteration(carry):
             state, totals = carry
             state, metrics = step(state)
             finite = jnp.isfinite(metrics["loss"]) & _all_finite(state.params)
-            steps = metrics["episode_length"] * self.config.num_envs
+            steps = metrics["episode_length"] * self.config.num_envs  # simulated, all devices
             return state, {
                 **metrics,
                 "finite": totals["finite"] & finite,
-                "episode_steps": totals["episode_steps"] + steps,
+                "env_steps": totals["env_steps"] + steps,
+                "iterations": totals["iterations"] + 1,
             }
 
-        state, metrics = jax.lax.fori_loop(0, iterations, one_iteration, (state, start))
+        state, metrics = jax.lax.while_loop(more, one_iteration, (state, start))
         device = jax.lax.axis_index(layout.AXIS)
         keys = jax.vmap(lambda s: stream_key(s, EVAL_STREAM + evaluation, device))(seeds)
         success = jax.vmap(lambda p, k: self.learner.evaluate(p, k, self.eval_episodes))(
             state.params, keys
         )
         return layout.global_view(state), metrics, success
+
+    def run_iterations(self, state, iterations: int, evaluation: int = 0):
+        """Exactly `iterations` iterations (no step budget) and an evaluation, as `chunk`
+        returns them: for benchmarks."""
+        return self.chunk(state, self.seeds, iterations, np.float32(np.inf), evaluation)
 
     def _keys(self) -> jax.ShapeDtypeStruct:
         return jax.ShapeDtypeStruct((self.config.num_seeds, 2), jnp.uint32)
@@ -232,29 +239,30 @@ def _layout_error(saved: int, now: int) -> Exception:
 
 
 def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> TrainState:
-    total = num_iterations(config, trainer.env)
+    budget = config.total_env_steps
     logger = MetricsLogger(config.workdir, config.log_tensorboard, history)
     iteration = int(np.asarray(state.iteration)[0])
-    progress = _progress_bar(config, total, iteration)
+    simulated = history[-1]["env_steps"] if history else 0.0
+    progress = _progress_bar(config, budget, simulated)
     start = time.perf_counter() - (history[-1]["wall_time"] if history else 0.0)
-    simulated = history[-1]["simulated_env_steps"] if history else 0.0
     last_save = time.monotonic()
     try:
-        while iteration < total:
-            count = min(config.eval_every, total - iteration)
-            state, metrics, success = trainer.chunk(state, trainer.seeds, count, len(history))
-            iteration += count
+        while simulated < budget:
+            state, metrics, success = trainer.chunk(
+                state, trainer.seeds, config.eval_every, budget - simulated, len(history)
+            )
             metrics = jax.tree.map(np.asarray, metrics)
+            iteration += int(metrics["iterations"][0])
+            steps = float(np.mean(metrics["env_steps"]))
             if not np.all(metrics["finite"]):
                 raise FloatingPointError(
                     f"non-finite loss or parameters by iteration {iteration}; stopped without "
                     "saving, so the last good checkpoint in the workdir stays as it was"
                 )
-            simulated += float(np.mean(metrics["episode_steps"]))
+            simulated += steps
             record = _record(
-                metrics, np.asarray(success), iteration, trainer, simulated,
-                time.perf_counter() - start,
-            )  # fmt: skip
+                metrics, np.asarray(success), iteration, simulated, time.perf_counter() - start
+            )
             reached = bool(config.get("target_success", 0.0)) and (
                 record["eval_success"] >= config.target_success
             )
@@ -263,7 +271,7 @@ def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> T
             logger.write(record)
             stop = signals.stop_requested()
             if checkpointer and (
-                iteration == total
+                simulated >= budget
                 or reached
                 or stop
                 or _due(iteration, config, time.monotonic() - last_save)
@@ -271,7 +279,7 @@ def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> T
                 checkpointer.save(iteration, state, _metadata(config, trainer, history))
                 last_save = time.monotonic()
             if progress is not None:
-                progress.update(count)
+                progress.update(round(steps))
                 progress.set_postfix(
                     success=f"{record['eval_success']:.3f}", loss=f"{record['loss']:.3f}"
                 )
@@ -330,13 +338,13 @@ def _metadata(config, trainer: Trainer, history: list[dict[str, Any]]) -> dict[s
     }
 
 
-def _record(metrics, success, iteration, trainer: Trainer, simulated, wall_time) -> dict:
-    """One log line: the chunk's last training metrics and the evaluation, over seeds."""
-    skip = ("finite", "episode_steps")
+def _record(metrics, success, iteration: int, env_steps: float, wall_time: float) -> dict:
+    """One log line: the chunk's last training metrics and the evaluation, over seeds.
+    `env_steps` counts steps actually simulated (episodes end at their first success)."""
+    skip = ("finite", "env_steps", "iterations")
     return {
         "iteration": iteration,
-        "env_steps": iteration * trainer.steps_per_iteration,
-        "simulated_env_steps": simulated,
+        "env_steps": round(env_steps),
         "eval_success": float(np.mean(success)),
         "eval_success_std": float(np.std(success)),
         "eval_success_per_seed": [float(s) for s in success],
@@ -345,10 +353,17 @@ def _record(metrics, success, iteration, trainer: Trainer, simulated, wall_time)
     }
 
 
-def _progress_bar(config: ml_collections.ConfigDict, total: int, done: int):
+def _progress_bar(config: ml_collections.ConfigDict, total: int, done: float):
+    """A bar over the env-step budget, on process 0 only."""
     if not config.progress_bar or jax.process_index() != 0:
         return None
     from tqdm import tqdm
 
     name = config.get("algo", "hem")
-    return tqdm(total=total, initial=done, desc=f"{name} {config.env_name}", unit="it")
+    return tqdm(
+        total=total,
+        initial=round(done),
+        desc=f"{name} {config.env_name}",
+        unit="step",
+        unit_scale=True,
+    )

@@ -105,20 +105,20 @@ def _elastic_config(workdir: str, iterations: int):
 
 
 def elastic_start() -> dict:
-    """The first 20 iterations of a run, checkpointed, on this process's devices."""
+    """The first 5,120 env steps of a run, checkpointed, on this process's devices."""
     state = hem.run(_elastic_config(sys.argv[2], 20))
-    return {"devices": jax.device_count(), "iteration": state.iteration}
+    return {"devices": jax.device_count(), "env_steps": state.history[-1]["env_steps"]}
 
 
 def elastic_resume() -> dict:
-    """Resumes elastic_start's run to 100 iterations on this process's device count."""
+    """Resumes elastic_start's run to 25,600 env steps on this process's device count."""
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         state = hem.run(_elastic_config(sys.argv[2], 100))
     buffer = state.learner_state.buffer
     return {
         "devices": jax.device_count(),
-        "iteration": state.iteration,
+        "env_steps": state.history[-1]["env_steps"],
         "notices": printed.getvalue().count("not bit for bit"),
         "key_devices": int(state.learner_state.key.shape[0]),
         "buffer_size": int(np.asarray(buffer.size)[0]),

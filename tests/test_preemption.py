@@ -21,7 +21,8 @@ from hemjax.workdir_lock import WorkdirLock, WorkdirLocked
 
 
 def tiny_config(workdir: Path, **overrides):
-    """Bit-flip K=8: 40 iterations in chunks of 5, a checkpoint after every chunk."""
+    """Bit-flip K=8: 5,120 simulated env steps (about 50 iterations) in chunks of 5
+    iterations, a checkpoint after every chunk."""
     fields = dict(
         num_bits=8,
         num_envs=16,
@@ -115,7 +116,7 @@ def test_signal_stops_with_a_checkpoint_and_resume_is_bitwise_identical(
         with pytest.raises(Interrupted) as stopped:
             hem.run(tiny_config(tmp_path))
     assert stopped.value.saved and stopped.value.exit_status == 128 + number
-    assert 10 <= stopped.value.iteration < 40
+    assert 10 <= stopped.value.iteration < hem.load(str(reference[0])).iteration
     assert hem.load(str(tmp_path)).iteration == stopped.value.iteration
     assert signal.getsignal(number) is not None  # handlers restored
     got = leaves(hem.run(tiny_config(tmp_path)))
@@ -162,15 +163,16 @@ def test_newest_checkpoint_unreadable_is_moved_aside_and_rewritten(reference, tm
     _, expected = reference
     workdir = tmp_path / "newest"
     shutil.copytree(reference[0], workdir)
-    for path in (workdir / "checkpoints" / "40").rglob("*"):
+    newest = max(int(p.name) for p in (workdir / "checkpoints").iterdir() if p.name.isdigit())
+    for path in (workdir / "checkpoints" / str(newest)).rglob("*"):
         if path.is_file() and path.parent.name == "d":
             path.write_bytes(b"garbage")
-    got = leaves(hem.run(tiny_config(workdir)))  # resumes at 35, retrains 36..40, saves 40
+    got = leaves(hem.run(tiny_config(workdir)))  # resumes one chunk earlier, saves newest again
     for a, b in zip(got, expected):
         np.testing.assert_array_equal(a, b)
-    assert hem.load(str(workdir)).iteration == 40
+    assert hem.load(str(workdir)).iteration == newest
     kept = list((workdir / "checkpoints_unreadable").iterdir())
-    assert len(kept) == 1 and kept[0].name.startswith("40-")
+    assert len(kept) == 1 and kept[0].name.startswith(f"{newest}-")
 
 
 def test_target_success_stops_at_the_first_chunk_that_reaches_it(tmp_path):
@@ -185,12 +187,12 @@ def test_target_success_stops_at_the_first_chunk_that_reaches_it(tmp_path):
     assert hem.load(str(tmp_path / "target")).iteration == first["iteration"]
 
 
-@pytest.mark.parametrize("minutes, expected", [(1e-9, [20, 25, 30, 35, 40]), (0.0, [40])])
-def test_time_based_checkpoint_cadence(tmp_path, minutes, expected):
+@pytest.mark.parametrize("minutes, kept", [(1e-9, 5), (0.0, 1)])
+def test_time_based_checkpoint_cadence(tmp_path, minutes, kept):
     """Without checkpoint_every, a checkpoint lands at the first chunk boundary after every
     checkpoint_every_minutes (here: every chunk, or only the final one when 0)."""
     config = tiny_config(tmp_path, checkpoint_every=0, keep_checkpoints=5)
     config.checkpoint_every_minutes = minutes
-    hem.run(config)
+    chunks = [r["iteration"] for r in hem.run(config).history]
     steps = sorted(int(p.name) for p in (tmp_path / "checkpoints").iterdir() if p.name.isdigit())
-    assert steps == expected
+    assert steps == chunks[-kept:]

@@ -68,9 +68,9 @@ def test_learns_bitflip_on_fresh_goals(trained):
 
 
 def test_two_programs_compiled_once_each(trained):
-    """init and chunk (training + evaluation) compile once for all three chunks; init and
+    """init and chunk (training + evaluation) compile once for every chunk; init and
     iteration_step are traced once more, for shapes only (eval_shape)."""
-    assert len(trained.history) == 3  # three chunks ran, three evaluations
+    assert len(trained.history) >= 3  # at least three chunks ran, each with an evaluation
     assert trained_compiles["programs"] == 2, trained_compiles
     assert trained_traces == {"iteration_step": 2, "evaluate": 1, "init": 2}, trained_traces
 
@@ -78,7 +78,14 @@ def test_two_programs_compiled_once_each(trained):
 def test_history_and_workdir_outputs(trained):
 
     steps = [r["env_steps"] for r in trained.history]
-    assert steps == [9600, 19200, 28800]
+    iterations = [r["iteration"] for r in trained.history]
+    # env steps count what was simulated: episodes end at their first success, so an iteration
+    # of 32 episodes of at most 10 steps simulates at most 320; the run stops once the budget
+    # of 28,800 is covered
+    assert steps == sorted(steps) and steps[-2] < 28800 <= steps[-1]
+    for before, after, i_before, i_after in zip([0, *steps], steps, [0, *iterations], iterations):
+        assert 0 < after - before <= 320 * (i_after - i_before)
+    assert iterations[:-1] == [30 * (i + 1) for i in range(len(iterations) - 1)]
     assert trained.history[-1]["eval_success"] > trained.history[0]["eval_success"] - 1e-9
     workdir = trained.config.workdir
     assert {"metrics.jsonl", "metrics.csv", "success.png"} <= set(os.listdir(workdir))
