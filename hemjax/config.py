@@ -117,7 +117,7 @@ FIELDS: dict[str, Field] = {
     "total_env_steps": Field(
         default=1_000_000,
         rule=_integer(1),
-        doc="budget of env steps per seed (num_envs * T per iteration)",
+        doc="budget of env steps per seed, counting the steps episodes actually took",
     ),
     "target_success": Field(
         default=0.0,
@@ -202,6 +202,11 @@ FIELDS: dict[str, Field] = {
     ),
     "hybrid_eta": Field(
         default=0.1, rule=_number(0.0), doc="hybrid: weight of the hEM loss beside HER's"
+    ),
+    "hpg_goals_per_episode": Field(
+        default=0,
+        rule=_integer(0),
+        doc="HPG: alternative goals per episode (0: every goal the batch reached)",
     ),
     # Policy.
     "hidden_sizes": Field(default=(256, 256), rule=_SIZES, doc="MLP torso widths"),

@@ -200,7 +200,6 @@ _HER_RECIPES = {
         "navigation",
         "pointmass",
         "reacher",
-        "fetch_reach",
         "sawyer_reach",
         "fetch_push",
         "fetch_slide",
@@ -219,6 +218,39 @@ _HYBRID_RECIPES = {
     for env in ("fetch_push", "fetch_slide", "fetch_pick_and_place")
 }
 
+# Tuned baselines: HER's target networks move once per iteration (baselines' cycle), so few
+# episodes per iteration and many updates each is what makes it sample-efficient.
+_TUNED_HER_RECIPES = {
+    "bitflip_her": Recipe(
+        env_name="bitflip",
+        why="DQN + HER with baselines' cycle shape: 2 episodes then 20 updates of 256 per "
+        "iteration (16 episodes per iteration learned 10x slower per env step); one 256 layer.",
+        overrides={
+            "algo": "her",
+            "hidden_sizes": (256,),
+            "learning_rate": 1e-3,
+            "num_envs": 2,
+            "batch_size": 256,
+            "updates_per_iteration": 20,
+            "buffer_episodes": 4096,
+            "eval_every": 250,
+        },
+    ),
+    "fetch_reach_her": Recipe(
+        env_name="fetch_reach",
+        why="DDPG + HER as the paper runs it (5 x 256, lr 1e-3, batch 256) with baselines' cycle "
+        "shape: 8 episodes then 40 updates per iteration.",
+        overrides={
+            "algo": "her",
+            **_HER_SETTINGS,
+            "num_envs": 8,
+            "updates_per_iteration": 40,
+            "buffer_episodes": 2048,
+            "eval_every": 10,
+        },
+    ),
+}
+
 # HPG on the discrete tasks of the paper's comparison (Figure 3, appendix C.4).
 _HPG_RECIPES = {
     f"{env}_hpg": Recipe(
@@ -233,6 +265,7 @@ RECIPES: dict[str, Recipe] = {
     **ENV_RECIPES,
     **_PROBLEM_SIZE_RECIPES,
     **_HER_RECIPES,
+    **_TUNED_HER_RECIPES,
     **_HYBRID_RECIPES,
     **_HPG_RECIPES,
 }

@@ -196,3 +196,28 @@ def test_time_based_checkpoint_cadence(tmp_path, minutes, kept):
     chunks = [r["iteration"] for r in hem.run(config).history]
     steps = sorted(int(p.name) for p in (tmp_path / "checkpoints").iterdir() if p.name.isdigit())
     assert steps == chunks[-kept:]
+
+
+@pytest.mark.parametrize("algo", ["her", "hpg"])
+def test_baselines_resume_bitwise_after_a_signal(tmp_path, monkeypatch, algo):
+    """The driver's stop-and-resume holds for every learner: HER's target networks and
+    normaliser statistics, and HPG's buffer-less state, come back exactly."""
+    config = dict(algo=algo, total_env_steps=16 * 8 * 20, hidden_sizes=(16,))
+    expected = leaves(hem.run(tiny_config(tmp_path / "reference", **config)))
+    with monkeypatch.context() as patch:
+        _ChunkCalls(patch, call=2, number=signal.SIGTERM)
+        with pytest.raises(Interrupted):
+            hem.run(tiny_config(tmp_path / "stopped", **config))
+    got = leaves(hem.run(tiny_config(tmp_path / "stopped", **config)))
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_resuming_with_another_algo_is_refused(reference, tmp_path):
+    workdir = tmp_path / "algo"
+    shutil.copytree(reference[0], workdir)
+    before = digest(workdir / "checkpoints")
+    with pytest.raises(hem.ConfigError, match="algo: saved 'hem', now 'her'"):
+        hem.run(tiny_config(workdir, algo="her"))
+    assert digest(workdir / "checkpoints") == before
