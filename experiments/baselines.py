@@ -1,0 +1,124 @@
+"""The paper's comparisons: hEM against HER (-1/0 and 0/1 rewards), HPG and the HER + hEM hybrid.
+
+    python experiments/baselines.py --groups=floors [--num_seeds=3] [--budget=N] [--tasks=...]
+
+Groups (each a set of tasks, each task a set of learners on the same env and budget):
+  floors    DQN + HER on bit-flip K=25 and DDPG + HER on Fetch reach, 50k env steps
+  figure4   Figures 1 and 4: hEM, HER(-1/0), HER(0/1) on point mass, Reacher, Fetch reach, Sawyer
+  figure3   Figure 3: hEM and HER on bit-flip K in {10, 25, 50}, navigation K in {10, 20, 40, 80}
+  figure11  Figure 11: hEM and HPG on bit-flip K in {25, 50} and four rooms
+  figure6   Figures 6 and 12: hybrid, HER(-1/0) and hEM on Fetch push, pick-and-place, slide
+Every learner's seeds train in one program; success is greedy on 1,000 fresh goals. Writes
+final.csv, curves.csv and curves.png (one panel per task, one line per learner) under
+--out/<group>, after every run, so a partial sweep keeps what finished.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from typing import Any
+
+from absl import app, flags
+from sweep import train_seeds, write_sweep
+
+from hemjax.config import recipe_config
+from hemjax.plots import plot_success_panels
+
+_OUT = flags.DEFINE_string("out", "experiments/results/baselines", "Output directory.")
+_GROUPS = flags.DEFINE_list("groups", ["floors"], "Groups to run (see the module docstring).")
+_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per learner.")
+_BUDGET = flags.DEFINE_integer("budget", 0, "Env steps per seed for every run (0: the task's).")
+_TASKS = flags.DEFINE_list("tasks", [], "Only these tasks of the groups (default: all).")
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One learner on one task: a recipe plus overrides."""
+
+    label: str
+    recipe: str
+    overrides: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _reaching(env: str) -> list[Run]:
+    return [
+        Run("hEM", env),
+        Run("HER(-1/0)", f"{env}_her"),
+        Run("HER(0/1)", f"{env}_her", {"her_reward": "0/1"}),
+    ]
+
+
+def _sized(name: str, size: dict[str, int], runs: list[tuple[str, str]], steps: int):
+    return name, [Run(label, recipe, {**size, "total_env_steps": steps}) for label, recipe in runs]
+
+
+HEM_HER = [("hEM", "bitflip"), ("HER", "bitflip_her")]
+HEM_HPG = [("hEM", "bitflip"), ("HPG", "bitflip_hpg")]
+NAVIGATION = [("hEM", "navigation"), ("HER", "navigation_her")]
+
+GROUPS: dict[str, list[tuple[str, list[Run]]]] = {
+    "floors": [
+        _sized("bitflip25", {"num_bits": 25}, [("HER(-1/0)", "bitflip_her")], 50_000),
+        ("fetch_reach", [Run("HER(-1/0)", "fetch_reach_her", {"total_env_steps": 50_000})]),
+    ],
+    "figure4": [
+        (env, _reaching(env)) for env in ("pointmass", "reacher", "fetch_reach", "sawyer_reach")
+    ],
+    "figure3": [_sized(f"bitflip{k}", {"num_bits": k}, HEM_HER, 512_000) for k in (10, 25, 50)]
+    + [_sized(f"navigation{k}", {"dim": k}, NAVIGATION, 1_120_000) for k in (10, 20, 40, 80)],
+    "figure11": [_sized(f"bitflip{k}", {"num_bits": k}, HEM_HPG, 512_000) for k in (25, 50)]
+    + [("fourrooms", [Run("hEM", "fourrooms"), Run("HPG", "fourrooms_hpg")])],
+    "figure6": [
+        (
+            env,
+            [Run("hybrid", f"{env}_hybrid"), Run("HER(-1/0)", f"{env}_her"), Run("hEM", env)],
+        )
+        for env in ("fetch_push", "fetch_pick_and_place", "fetch_slide")
+    ],
+}
+
+
+def run_group(name: str) -> None:
+    out = os.path.join(_OUT.value, name)
+    os.makedirs(out, exist_ok=True)
+    rows, curves = [], []
+    for task, runs in GROUPS[name]:
+        if _TASKS.value and task not in _TASKS.value:
+            continue
+        for run in runs:
+            overrides = {**run.overrides, "num_seeds": _SEEDS.value, "progress_bar": False}
+            if _BUDGET.value:
+                overrides["total_env_steps"] = _BUDGET.value
+            config = recipe_config(run.recipe, **overrides)
+            labels = {"task": task, "learner": run.label, "recipe": run.recipe}
+            row, curve = train_seeds(config, labels)
+            rows.append(row)
+            curves.extend(curve)
+            write_sweep(out, rows, curves)
+            plot_success_panels(_panels(rows, curves), os.path.join(out, "curves.png"))
+
+
+def _panels(rows: list[dict], curves: list[dict]) -> list[tuple[str, list]]:
+    """One panel per task, one curve per learner that ran on it."""
+    panels = []
+    for task in dict.fromkeys(r["task"] for r in rows):
+        learners = [r["learner"] for r in rows if r["task"] == task]
+        lines = [
+            (learner, [c for c in curves if c["task"] == task and c["learner"] == learner])
+            for learner in learners
+        ]
+        panels.append((task, lines))
+    return panels
+
+
+def main(argv):
+    del argv
+    for name in _GROUPS.value:
+        if name not in GROUPS:
+            raise app.UsageError(f"--groups: unknown group {name!r}; known: {', '.join(GROUPS)}")
+        run_group(name)
+
+
+if __name__ == "__main__":
+    app.run(main)
