@@ -380,7 +380,10 @@ class Camera:
 
     def render(self, state: EnvState) -> jax.Array:
         """uint8 [w, w, 3] of one env state (vmap for a batch); the goal only if show_goal."""
-        return self.render_physics(state.physics, state.desired_goal if self.show_goal else None)
+        from envs.image_obs import goal_vector, sim_physics
+
+        goal = goal_vector(state) if self.show_goal else None
+        return self.render_physics(sim_physics(state), goal)
 
     def pose_at_goal(self, data: mjx.Data, goal: jax.Array) -> mjx.Data:
         """`data` moved to the configuration that achieves `goal` (the env's goal vector):
@@ -390,7 +393,9 @@ class Camera:
 
     def goal_physics(self, state: EnvState) -> mjx.Data:
         """The state's physics moved to the configuration that achieves its desired goal."""
-        return self.pose_at_goal(state.physics, state.desired_goal)
+        from envs.image_obs import goal_vector, sim_physics
+
+        return self.pose_at_goal(sim_physics(state), goal_vector(state))
 
     def render_goal(self, state: EnvState) -> jax.Array:
         """uint8 [w, w, 3] of the goal configuration (an image goal); no goal marker."""

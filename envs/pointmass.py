@@ -16,6 +16,7 @@ import jax.numpy as jnp
 
 from envs.checks import check_integer, check_positive, check_real, is_real, reject
 from envs.core import Box, EpisodeStart, GoalEnv, Transition
+from envs.image_obs import GoalFn, ImageInputs, SceneFn
 
 # Open rectangles (x_lo, y_lo, x_hi, y_hi); the wall runs past the room's bottom edge so no
 # point on that edge can slip under it. Gap: y in [0.5, 1].
@@ -34,8 +35,12 @@ def check_walls(walls: object) -> None:
             )
 
 
-class PointMass(GoalEnv):
+class PointMass(ImageInputs, GoalEnv):
     """Obs (x, y, vx, vy) float32 [4]; goal and achieved goal (x, y) float32 [2].
+
+    obs_type / goal_type "image" (envs.image_obs): the top-down map from envs.raster, uint8
+    [image_size, image_size, 3], with the mass drawn at its position (an image observation
+    shows no velocity) or, for the goal image, at the goal.
 
     Action: a force in [-1, 1]^2 (clipped). Dynamics per step of dt = 0.1:
     v' = damping * v + action (|v| <= 1 / (1 - damping) = 2), x' = x + dt * v' with collisions,
@@ -53,6 +58,9 @@ class PointMass(GoalEnv):
         damping: float = 0.5,
         dt: float = 0.1,
         walls: tuple[tuple[float, float, float, float], ...] = DEFAULT_WALLS,
+        obs_type: str = "state",
+        goal_type: str = "state",
+        image_size: int = 48,
     ):
         self.low, self.high = -1.0, 1.0
         self.threshold = check_positive("threshold", threshold)
@@ -67,6 +75,15 @@ class PointMass(GoalEnv):
         self.goal_size = 2
         self.action_space = Box(2, -1.0, 1.0)
         self.max_steps = check_integer("max_steps", max_steps)
+        self._setup_images(obs_type, goal_type, image_size)
+
+    def _image_renderers(self, size: int) -> tuple[SceneFn, GoalFn]:
+        from envs.raster import Raster
+
+        raster = Raster.for_env(self, size=size)
+        return (lambda physics, achieved: raster.draw(achieved)), (
+            lambda goal, physics: raster.draw(goal)
+        )
 
     def blocked(self, xy: jax.Array) -> jax.Array:
         """True where a point [..., 2] lies outside the room or inside a wall; -> [...] bool."""

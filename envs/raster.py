@@ -136,9 +136,16 @@ class Raster:
         dy2, dx2 = (jnp.asarray(self.rows) - y) ** 2, (jnp.asarray(self.columns) - x) ** 2
         return dy2[:, None] + dx2[None, :] <= self.radius**2
 
+    def draw(self, agent: jax.Array, goal: jax.Array | None = None) -> jax.Array:
+        """uint8 [w, w, 3]: the agent at goal vector `agent` [G], over the goal at `goal` [G]
+        when given (what an env with image observations or image goals draws)."""
+        image = jnp.asarray(self.background)
+        if goal is not None:
+            image = _paint(image, self._mask(goal), GOAL)
+        return _paint(image, self._mask(agent), AGENT)
+
     def render(self, state: EnvState) -> jax.Array:
         """uint8 [w, w, 3] image of one env state (vmap for a batch)."""
-        image = jnp.asarray(self.background)
-        if self.show_goal:
-            image = _paint(image, self._mask(state.desired_goal), GOAL)
-        return _paint(image, self._mask(state.achieved_goal), AGENT)
+        from envs.image_obs import goal_vector
+
+        return self.draw(state.achieved_goal, goal_vector(state) if self.show_goal else None)

@@ -17,6 +17,7 @@ from mujoco import mjx
 
 from envs.checks import check_integer, check_positive, reject
 from envs.core import Box, EpisodeStart, GoalEnv, Transition, within_distance
+from envs.image_obs import GoalFn, ImageInputs, SceneFn, camera_renderers
 from envs.mjx import sim
 
 ENV_DT = 0.04  # seconds per env step (gym: 20 substeps of 0.002 s)
@@ -114,7 +115,7 @@ def mat_to_euler(mat: jax.Array) -> jax.Array:
     )
 
 
-class FetchEnv(GoalEnv):
+class FetchEnv(ImageInputs, GoalEnv):
     """A Fetch task on its lean MJX model; subclasses pick the task.
 
     action: [4] float32 in [-1, 1] (clipped): grip displacement (x 0.05 m, clipped to the
@@ -127,6 +128,9 @@ class FetchEnv(GoalEnv):
         finger joint positions (zero when the fingers are held closed).
     goal: [3] grip point (reach) or object centre (others); success within 0.05 m.
     physics: the mjx.Data of the model.
+    obs_type / goal_type "image" (envs.image_obs): uint8 [image_size, image_size, 3] from the
+    camera at the robot (envs.camera); a goal image shows the grip point (reach) or the object
+    (others) placed at the goal, the rest of the scene as it is.
     """
 
     task: FetchTask
@@ -137,6 +141,9 @@ class FetchEnv(GoalEnv):
         max_steps: int = 50,
         timestep: float | None = None,
         solver_iterations: int | None = None,
+        obs_type: str = "state",
+        goal_type: str = "state",
+        image_size: int = 48,
     ):
         """timestep / solver_iterations: physics overrides (None: the model file's, 0.005 s and
         8 for the object tasks). Coarser settings run faster and agree less with MuJoCo's C
@@ -177,6 +184,10 @@ class FetchEnv(GoalEnv):
             half_height = float(self.mj_model.geom("object").size[2])
             # The object's centre when it rests on the table (gym's height_offset).
             self.object_rest_z = float(table.pos[2]) + half_height
+        self._setup_images(obs_type, goal_type, image_size)
+
+    def _image_renderers(self, size: int) -> tuple[SceneFn, GoalFn]:
+        return camera_renderers(self, size)
 
     def _joint(self, name: str) -> int:
         return mujoco.mj_name2id(self.mj_model, mujoco.mjtObj.mjOBJ_JOINT, name)

@@ -11,6 +11,7 @@ from mujoco import mjx
 
 from envs.checks import check_integer
 from envs.core import Box, EpisodeStart, GoalEnv, Transition
+from envs.image_obs import GoalFn, ImageInputs, SceneFn, camera_renderers
 from envs.mjx import sim
 
 # Arena bounds used by the normalisation z(x) = (x - low) / (high - low): the square the
@@ -22,7 +23,7 @@ NORMALISED_THRESHOLD = 0.02 * math.sqrt(2.0)
 GOAL_RADIUS = 0.2  # gym samples targets in the disk of this radius
 
 
-class Reacher(GoalEnv):
+class Reacher(ImageInputs, GoalEnv):
     """Torque-controlled 2-link arm; goal = fingertip xy; T = 50, ends at the first success.
 
     action: [2] float32 motor commands in [-1, 1] (gear 200), held for `n_substeps` physics
@@ -33,6 +34,9 @@ class Reacher(GoalEnv):
         since the goal reaches the policy separately.
     goal: [2] fingertip xy, uniform over the reachable part of gym's target disk (radius 0.2).
     Start: q ~ U(-0.1, 0.1)^2, qdot ~ U(-0.005, 0.005)^2 (as gym).
+    obs_type / goal_type "image" (envs.image_obs): uint8 [image_size, image_size, 3] from the
+    top-down camera (envs.camera); a goal image shows the arm posed at the goal by inverse
+    kinematics (elbow-positive).
 
     Departure from gym: joint damping 10 instead of 1 (reacher.xml). With gym's damping the
     arm coasts (velocity time constant 1 s, 50 env steps) and hEM stalled near 0.13 greedy
@@ -42,7 +46,14 @@ class Reacher(GoalEnv):
     short enough to stop on the ~0.012 m success disk, long enough to reach any goal in T.
     """
 
-    def __init__(self, max_steps: int = 50, n_substeps: int = 2):
+    def __init__(
+        self,
+        max_steps: int = 50,
+        n_substeps: int = 2,
+        obs_type: str = "state",
+        goal_type: str = "state",
+        image_size: int = 48,
+    ):
         self.obs_size = 11
         self.goal_size = 2
         self.action_space = Box(2, -1.0, 1.0)
@@ -63,6 +74,10 @@ class Reacher(GoalEnv):
             + 2 * self.upper_length * self.fore_length * math.cos(elbow_limit)
         )
         self.threshold = NORMALISED_THRESHOLD * (ARENA_HIGH - ARENA_LOW)
+        self._setup_images(obs_type, goal_type, image_size)
+
+    def _image_renderers(self, size: int) -> tuple[SceneFn, GoalFn]:
+        return camera_renderers(self, size)
 
     def _observe(self, data: mjx.Data) -> tuple[jax.Array, jax.Array]:
         """(obs [11], fingertip xy [2]) of `data`, whose positions are up to date."""

@@ -8,6 +8,7 @@ import mujoco
 
 from envs.checks import check_choice, check_integer, check_positive
 from envs.core import Box, EpisodeStart, GoalEnv, Transition, within_distance
+from envs.image_obs import GoalFn, ImageInputs, SceneFn, camera_renderers
 from envs.mjx import sim
 
 # multiworld's SawyerXYZEnv defaults: the hand (and mocap) space, in metres.
@@ -19,7 +20,7 @@ HAND_HIGH = (0.2, 0.75, 0.3)
 SUCCESS_THRESHOLDS = {"l2": 0.05, "multiworld_l1": 0.06}
 
 
-class SawyerReach(GoalEnv):
+class SawyerReach(ImageInputs, GoalEnv):
     """Move the end effector to a 3-D goal; |S| = |G| = |A| = 3; T = 50, ends at the first success.
 
     action: [3] float32 in [-1, 1]; the mocap target moves by `action_scale * action` (metres)
@@ -31,6 +32,9 @@ class SawyerReach(GoalEnv):
         "multiworld_l1", ||hand - goal||_1 < `threshold` (default 0.06 m, multiworld's).
     Start: hand and mocap at (0, 0.55, 0.05), multiworld's reset position (0, 0.5, 0.02)
     clipped into the hand space (where multiworld's first action puts the mocap).
+    obs_type / goal_type "image" (envs.image_obs): uint8 [image_size, image_size, 3] from the
+    camera at the robot (envs.camera); a goal image shows the hand at the goal, which is
+    exactly the observation image of a state whose hand is there.
     """
 
     def __init__(
@@ -40,6 +44,9 @@ class SawyerReach(GoalEnv):
         threshold: float | None = None,
         n_substeps: int = 2,
         success_rule: str = "l2",
+        obs_type: str = "state",
+        goal_type: str = "state",
+        image_size: int = 48,
     ):
         """threshold: None takes the success rule's (SUCCESS_THRESHOLDS)."""
         self.obs_size = 3
@@ -57,6 +64,10 @@ class SawyerReach(GoalEnv):
         self.hand = mujoco.mj_name2id(self.mj_model, mujoco.mjtObj.mjOBJ_BODY, "hand")
         self.hand_low = jnp.asarray(HAND_LOW, jnp.float32)
         self.hand_high = jnp.asarray(HAND_HIGH, jnp.float32)
+        self._setup_images(obs_type, goal_type, image_size)
+
+    def _image_renderers(self, size: int) -> tuple[SceneFn, GoalFn]:
+        return camera_renderers(self, size)
 
     def init_episode(self, key):
         data = sim.kinematics(self.model, sim.make_data(self.model))

@@ -1,0 +1,127 @@
+"""Image observations and image goals (envs/image_obs.py) on point mass and the MJX reaching
+tasks: shapes and dtypes under jit + vmap, images that follow the scene, rewards identical to
+the state env's, argument checks, the config route, and a tiny end-to-end hEM run."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+import envs
+from envs.image_obs import GoalPhysics, goal_vector
+
+SIZE = 16  # small images keep the camera cheap; the envs accept any size >= 4
+NUM_ENVS = 3
+STEPS = 4
+IMAGE_ENVS = ["pointmass", "reacher", "fetch_reach", "sawyer_reach"]
+
+
+def _rollout(env, key_seed: int = 0, steps: int = STEPS):
+    """States after reset and each of `steps` fixed random actions: list of [NUM_ENVS] states."""
+    reset = jax.jit(jax.vmap(env.reset))
+    step = jax.jit(jax.vmap(env.step))
+    state = reset(jax.random.split(jax.random.key(key_seed), NUM_ENVS))
+    action_key = jax.random.key(key_seed + 1)
+    states = [state]
+    for _ in range(steps):
+        action_key, key = jax.random.split(action_key)
+        actions = jax.vmap(env.sample_action)(jax.random.split(key, NUM_ENVS))
+        state = step(state, actions)
+        states.append(state)
+    return states
+
+
+@pytest.mark.parametrize("name", IMAGE_ENVS)
+def test_image_obs_and_goals_have_image_shapes_and_the_same_rewards(name):
+    state_env = envs.make(name)
+    image_env = envs.make(name, obs_type="image", goal_type="image", image_size=SIZE)
+    assert image_env.obs_shape == (SIZE, SIZE, 3) == image_env.goal_shape
+    assert state_env.obs_shape == (state_env.obs_size,)
+    plain, images = _rollout(state_env), _rollout(image_env)
+    for a, b in zip(plain, images, strict=True):
+        assert b.obs.shape == (NUM_ENVS, SIZE, SIZE, 3) and b.obs.dtype == jnp.uint8
+        assert b.desired_goal.shape == (NUM_ENVS, SIZE, SIZE, 3)
+        assert b.desired_goal.dtype == jnp.uint8
+        assert isinstance(b.physics, GoalPhysics)
+        np.testing.assert_array_equal(a.achieved_goal, b.achieved_goal)
+        np.testing.assert_array_equal(a.desired_goal, goal_vector(b))
+        np.testing.assert_array_equal(a.reward, b.reward)
+        np.testing.assert_array_equal(a.success, b.success)
+        np.testing.assert_array_equal(a.done, b.done)
+        # The goal image is drawn once per episode and carried unchanged.
+        np.testing.assert_array_equal(b.desired_goal, images[0].desired_goal)
+
+
+@pytest.mark.parametrize("name", IMAGE_ENVS)
+def test_the_image_changes_when_the_scene_does(name):
+    env = envs.make(name, obs_type="image", image_size=SIZE)
+    assert env.goal_shape == (env.goal_size,)
+    states = _rollout(env, steps=STEPS)
+    first, last = np.asarray(states[0].obs), np.asarray(states[-1].obs)
+    assert np.any(first != last)
+    # Same state, same image: rendering is deterministic.
+    np.testing.assert_array_equal(last, _rollout(env, steps=STEPS)[-1].obs)
+    # Two goal poses far apart give different images; one pose gives one image.
+    render = jax.jit(jax.vmap(env.goal_image))
+    goals = states[0].achieved_goal
+    far = goals.at[:, 1].add(0.5 if name == "pointmass" else 0.1)
+    near_images, far_images = np.asarray(render(goals)), np.asarray(render(far))
+    assert np.all(np.any(near_images != far_images, axis=(1, 2, 3)))
+    np.testing.assert_array_equal(near_images, render(goals))
+
+
+def test_goal_images_of_pointmass_and_sawyer_equal_the_scene_at_the_goal():
+    """For point mass and Sawyer the whole scene is posed by the goal: the goal image of an
+    achieved goal equals that step's observation image (what relabelling can rely on)."""
+    for name in ("pointmass", "sawyer_reach"):
+        env = envs.make(name, obs_type="image", goal_type="image", image_size=SIZE)
+        state = _rollout(env, steps=2)[-1]
+        drawn = jax.jit(jax.vmap(env.goal_image))(state.achieved_goal)
+        assert drawn.dtype == jnp.uint8
+        np.testing.assert_array_equal(drawn, state.obs)
+
+
+def test_bad_image_arguments_name_the_argument():
+    for kwargs, name in (
+        ({"obs_type": "pixels"}, "obs_type"),
+        ({"goal_type": "rgb"}, "goal_type"),
+        ({"image_size": 2}, "image_size"),
+        ({"image_size": 48.0}, "image_size"),
+    ):
+        with pytest.raises(ValueError, match=f"^{name}=.* is not allowed: ") as error:
+            envs.make("pointmass", **kwargs)
+        assert "\n" not in str(error.value)
+
+
+def test_config_routes_image_arguments_into_env_kwargs():
+    import hemjax as hem
+
+    config = hem.default_config("reacher", obs_type="image", image_size=84)
+    assert config.env_kwargs.obs_type == "image"
+    assert config.env_kwargs.image_size == 84
+    assert config.env_kwargs.goal_type == "state"
+
+
+def test_hem_runs_end_to_end_on_image_pointmass():
+    import hemjax as hem
+
+    config = hem.default_config(
+        "pointmass",
+        obs_type="image",
+        image_size=36,
+        num_envs=4,
+        batch_size=8,
+        updates_per_iteration=1,
+        buffer_episodes=8,
+        hidden_sizes=(16,),
+        total_env_steps=2 * 4 * 50,
+        eval_every=1,
+        eval_episodes=4,
+        progress_bar=False,
+        log_tensorboard=False,
+    )
+    state = hem.run(config)
+    assert state.history and 0.0 <= state.history[-1]["eval_success"] <= 1.0
+    assert np.all(np.isfinite(jax.tree.leaves(jax.tree.map(np.sum, state.params))))
