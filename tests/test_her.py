@@ -1,17 +1,13 @@
 """HER (DDPG / double DQN), the hybrid and the normaliser: losses against hand-computed values,
 data parallelism, and learning on tiny problems with greedy success on fresh goals."""
 
-import json
 import math
-import subprocess
-import sys
-from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from cpu_devices import forced_cpu_env
+from cpu_devices import run_check
 
 import envs
 from hemjax.actor_critic import Actor, Critic, QNetwork
@@ -20,7 +16,6 @@ from hemjax.hindsight import Batch, Transitions
 from hemjax.learners import her
 from hemjax.normalizer import init_stats, normalize, update_stats
 
-ROOT = Path(__file__).parents[1]
 GAMMA = 0.98
 
 
@@ -205,17 +200,7 @@ def test_normaliser_clips_and_floors_the_std():
 
 
 def _multidevice(name: str, devices: int = 2) -> dict:
-    env = forced_cpu_env(devices)
-    result = subprocess.run(
-        [sys.executable, "tests/learner_multidevice_checks.py", name],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_check("learner_multidevice_checks.py", devices, name)
 
 
 @pytest.mark.parametrize("name", ["her_dqn", "her_ddpg", "hybrid"])

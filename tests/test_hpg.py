@@ -1,24 +1,17 @@
 """HPG: the weighted per-decision estimator against hand values and its closed form on a
 one-step MDP, goal truncation, data parallelism, and learning bit-flip."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from cpu_devices import forced_cpu_env
+from cpu_devices import run_check
 from test_her import train_and_evaluate
 
 import envs
 from hemjax.buffer import Episodes
 from hemjax.config import default_config
 from hemjax.learners import hpg
-
-ROOT = Path(__file__).parents[1]
 
 
 def _tabular_log_prob(theta, obs, goal, action):
@@ -108,17 +101,7 @@ def test_goal_returns_cut_the_episode_at_the_first_reach_and_at_its_end():
 
 
 def test_split_gradient_equals_single_device_gradient():
-    env = forced_cpu_env(2)
-    result = subprocess.run(
-        [sys.executable, "tests/learner_multidevice_checks.py", "hpg"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    result = json.loads(result.stdout.strip().splitlines()[-1])
+    result = run_check("learner_multidevice_checks.py", 2, "hpg")
     assert result["devices"] == 2
     assert result["max_grad_diff"] < 1e-5 * max(1.0, result["grad_scale"]), result
 

@@ -1,28 +1,11 @@
 """Data parallelism over forced CPU devices: same update as one device, identical replicas."""
 
-import json
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
-from cpu_devices import forced_cpu_env
-
-ROOT = Path(__file__).parents[1]
+from cpu_devices import run_check
 
 
 def _check(name: str, devices: int, *args: str) -> dict:
-    env = forced_cpu_env(devices)
-    result = subprocess.run(
-        [sys.executable, "tests/multidevice_checks.py", name, *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return run_check("multidevice_checks.py", devices, name, *args)
 
 
 @pytest.mark.parametrize("devices", [2, 4, 8])
