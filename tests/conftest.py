@@ -1,6 +1,7 @@
 """Shared test fixtures: the project root and batched env episode runners compiled once per
 session (an MJX env compiles in tens of seconds on a 2-core CPU, so every env test module
-shares one runner per env)."""
+shares one runner per env). The shared tiny training config is `tiny.tiny_bitflip`, a plain
+module so that the subprocess scripts (multidevice_checks.py, multihost_worker.py) use it too."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax.sharding import PartitionSpec as P
+from tiny import tiny_bitflip
 
 import envs
 import hemjax as hem
@@ -86,9 +87,8 @@ def train() -> dict:
 
 
 def _elastic_config(workdir: str, iterations: int):
-    return hem.default_config(
-        "bitflip",
-        num_bits=8,
+    return tiny_bitflip(
+        workdir,
         num_envs=32,
         batch_size=128,
         buffer_episodes=512,
@@ -97,10 +97,6 @@ def _elastic_config(workdir: str, iterations: int):
         eval_every=10,
         checkpoint_every=10,
         eval_episodes=256,
-        progress_bar=False,
-        log_tensorboard=False,
-        compilation_cache="",
-        workdir=workdir,
     )
 
 

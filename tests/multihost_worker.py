@@ -15,22 +15,17 @@ hem.distributed.initialize(address, int(num_processes), int(process_id))
 
 import jax  # noqa: E402
 import numpy as np  # noqa: E402
+from tiny import tiny_bitflip  # noqa: E402
 
-config = hem.default_config(
-    "bitflip",
-    num_bits=8,
+config = tiny_bitflip(
+    workdir,
     num_envs=32,
-    batch_size=64,
     buffer_episodes=256,
     hidden_sizes=(64,),
     total_env_steps=32 * 8 * 12,
     eval_every=4,
     eval_episodes=64,
-    progress_bar=False,
-    log_tensorboard=False,
     checkpoint_every=4,
-    compilation_cache="",
-    workdir=workdir,
 )
 state = hem.run(config)
 local = [x.addressable_shards[0].data for x in jax.tree.leaves(state.learner_state.params)]

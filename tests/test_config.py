@@ -7,6 +7,7 @@ import pathlib
 import ml_collections
 import numpy as np
 import pytest
+from tiny import tiny_bitflip as shared_tiny_bitflip
 
 import envs
 import hemjax as hem
@@ -27,8 +28,8 @@ BEFORE_RECIPES = pathlib.Path(__file__).parent / "data" / "default_configs_befor
 
 
 def tiny_bitflip(**overrides) -> ml_collections.ConfigDict:
-    """A small valid bit-flip config (the shared tiny config; a candidate for conftest.py)."""
-    return hem.default_config("bitflip", num_bits=8, num_envs=16, buffer_episodes=64, **overrides)
+    """The shared tiny config with a 64-episode buffer."""
+    return shared_tiny_bitflip(**{"buffer_episodes": 64, **overrides})
 
 
 INVALID = [

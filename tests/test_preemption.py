@@ -12,6 +12,7 @@ from pathlib import Path
 import jax
 import numpy as np
 import pytest
+from tiny import tiny_bitflip
 
 import hemjax as hem
 from hemjax.checkpoint import Checkpointer, CheckpointError
@@ -21,25 +22,8 @@ from hemjax.workdir_lock import WorkdirLock, WorkdirLocked
 
 
 def tiny_config(workdir: Path, **overrides):
-    """Bit-flip K=8: 5,120 simulated env steps (about 50 iterations) in chunks of 5
-    iterations, a checkpoint after every chunk."""
-    fields = dict(
-        num_bits=8,
-        num_envs=16,
-        buffer_episodes=128,
-        batch_size=64,
-        hidden_sizes=(32,),
-        total_env_steps=16 * 8 * 40,
-        eval_every=5,
-        checkpoint_every=5,
-        keep_checkpoints=2,
-        eval_episodes=32,
-        progress_bar=False,
-        log_tensorboard=False,
-        compilation_cache="",
-        workdir=str(workdir),
-    )
-    return hem.default_config("bitflip", **{**fields, **overrides})
+    """The shared tiny bit-flip config with a checkpoint after every chunk, the last 2 kept."""
+    return tiny_bitflip(workdir, **{"checkpoint_every": 5, "keep_checkpoints": 2, **overrides})
 
 
 def leaves(train_state):
