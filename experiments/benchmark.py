@@ -39,6 +39,9 @@ _MJX_BATCHES = flags.DEFINE_list("mjx_batches", ["64", "256", "1024", "4096"], "
 _TRAIN_RECIPES = flags.DEFINE_list(
     "train_recipes", ["bitflip", "navigation"], "Recipes (hemjax/recipes.py) to time training."
 )
+_TRAIN_ALGOS = flags.DEFINE_list(
+    "train_algos", ["hem"], "Learners timed on each training recipe, all else equal (e.g. hem,her)."
+)
 _STEPS = flags.DEFINE_integer("steps", 50, "Steps per timed scan.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (the best is kept).")
 _TRAIN_ITERATIONS = flags.DEFINE_integer("train_iterations", 20, "Iterations per timed chunk.")
@@ -130,8 +133,8 @@ def env_throughput() -> list[dict]:
 
 def training_throughput() -> list[dict]:
     rows = []
-    for name in _TRAIN_RECIPES.value:
-        config = recipe_config(name, eval_episodes=1)
+    for name, algo in [(r, a) for r in _TRAIN_RECIPES.value for a in _TRAIN_ALGOS.value]:
+        config = recipe_config(name, eval_episodes=1, algo=algo)
         trainer = Trainer(config)
         iterations = _TRAIN_ITERATIONS.value
         state = trainer.init(trainer.seeds)
@@ -147,6 +150,7 @@ def training_throughput() -> list[dict]:
         rows.append(
             {
                 "recipe": name,
+                "algo": algo,
                 "num_envs": config.num_envs,
                 "batch_size": config.batch_size,
                 "updates_per_iteration": config.updates_per_iteration,
