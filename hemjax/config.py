@@ -18,6 +18,7 @@ import numpy as np
 from ml_collections.config_dict import placeholder
 
 import envs
+from hemjax.hindsight import WEIGHTINGS
 from hemjax.recipes import ENV_RECIPES, RECIPES, Recipe
 
 ALGOS = ("hem", "her", "hybrid", "hpg")
@@ -130,6 +131,12 @@ FIELDS: dict[str, Field] = {
     ),
     "buffer_episodes": Field(
         default=4096, rule=_integer(1), doc="replay capacity in whole episodes, all devices"
+    ),
+    "sample_weighting": Field(
+        default="episode",
+        rule=_one_of(WEIGHTINGS),
+        doc="E-step draw: 'episode' (an episode uniformly, then t; a step weighs 1/length) or "
+        "'transition' (every stored step equally, the paper's Eq. 7)",
     ),
     "hindsight": Field(
         default="future", rule=_one_of(HINDSIGHT_STRATEGIES), doc="goal relabelling strategy"

@@ -1,7 +1,9 @@
 """The E-step: sample (s_t, a_t, g) from the hindsight variational distribution q_h(tau, g).
 
-Episodes are drawn uniformly from the buffer and t uniformly among their transitions. The goal
-comes from the same episode's achieved goals at index j:
+By default (`weighting="episode"`) an episode is drawn uniformly from the buffer and t uniformly
+among its transitions, so a transition weighs 1 / its episode's length; `weighting="transition"`
+draws episodes in proportion to their length, i.e. every stored transition equally (the paper's
+Eq. 7). The goal comes from the same episode's achieved goals at index j:
   future  - j uniform in [t+1, L]: a goal reached strictly later (HER's "future"; the default)
   final   - j = L: the goal reached at the episode's end
   episode - j uniform in [1, L]: any goal reached in the episode
@@ -35,12 +37,32 @@ class Batch:
     weight: jax.Array
 
 
+WEIGHTINGS = ("episode", "transition")
+
+
+def _draw_episodes(
+    buffer: ReplayBuffer, key: jax.Array, batch_size: int, weighting: str
+) -> jax.Array:
+    """[B] episode slots: uniform over filled slots, or in proportion to their lengths."""
+    if weighting == "episode":
+        return jax.random.randint(key, (batch_size,), 0, jnp.maximum(buffer.size, 1))
+    if weighting != "transition":
+        raise ValueError(f"weighting={weighting!r} is not allowed: one of {list(WEIGHTINGS)}")
+    cumulative = jnp.cumsum(buffer.episodes.length)  # empty slots have length 0
+    u = jax.random.uniform(key, (batch_size,)) * cumulative[-1]
+    return jnp.minimum(jnp.searchsorted(cumulative, u, side="right"), buffer.capacity - 1)
+
+
 def _draw_indices(
-    buffer: ReplayBuffer, key: jax.Array, batch_size: int, strategy: str
+    buffer: ReplayBuffer,
+    key: jax.Array,
+    batch_size: int,
+    strategy: str,
+    weighting: str = "episode",
 ) -> tuple[jax.Array, jax.Array, jax.Array, jax.Array]:
     """Episode slots, steps t in [0, L), goal steps j (per `strategy`) and lengths L: [B] each."""
     episode_key, time_key, goal_key = jax.random.split(key, 3)
-    episode = jax.random.randint(episode_key, (batch_size,), 0, jnp.maximum(buffer.size, 1))
+    episode = _draw_episodes(buffer, episode_key, batch_size, weighting)
     length = buffer.episodes.length[episode]  # [B]
     t = jnp.floor(jax.random.uniform(time_key, (batch_size,)) * length).astype(jnp.int32)
     t = jnp.minimum(t, jnp.maximum(length - 1, 0))
@@ -62,9 +84,10 @@ def sample_batch(
     batch_size: int,
     strategy: str,
     compute_reward: Callable[[jax.Array, jax.Array], jax.Array],
+    weighting: str = "episode",
 ) -> Batch:
     """Draws `batch_size` relabelled samples from the filled part of `buffer`."""
-    episode, t, j, length = _draw_indices(buffer, key, batch_size, strategy)
+    episode, t, j, length = _draw_indices(buffer, key, batch_size, strategy, weighting)
     data = buffer.episodes
     reached = data.achieved_goal[episode, j]  # [B, G]
     goal = data.desired_goal[episode] if strategy == "none" else reached

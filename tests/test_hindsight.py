@@ -8,7 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hemjax.buffer import Episodes, add_episodes, init_buffer
-from hemjax.hindsight import convention_reward, sample_batch, sample_transitions
+from hemjax.hindsight import (
+    _draw_episodes,
+    convention_reward,
+    sample_batch,
+    sample_transitions,
+)
 
 HORIZON = 6
 
@@ -137,3 +142,28 @@ def test_transitions_relabel_to_strictly_later_goals_at_the_asked_rate():
 def test_unknown_reward_convention_is_refused_by_name():
     with pytest.raises(ValueError, match="her_reward"):
         convention_reward(jnp.ones(()), "1/0")
+
+
+def test_transition_weighting_draws_every_stored_step_equally():
+    """'transition' draws episodes in proportion to their lengths (never an empty or unfilled
+    slot); 'episode' draws filled slots uniformly."""
+    horizon = 10
+    lengths = jnp.array([1, 9, 0, 5], jnp.int32)
+    episodes = Episodes(
+        obs=jnp.zeros((4, horizon + 1, 2)),
+        achieved_goal=jnp.zeros((4, horizon + 1, 1)),
+        desired_goal=jnp.zeros((4, 1)),
+        action=jnp.zeros((4, horizon), jnp.int32),
+        length=lengths,
+    )
+    buffer = add_episodes(init_buffer(episodes, capacity=6), episodes)
+    draws = 60_000
+
+    def slots(weighting):
+        chosen = _draw_episodes(buffer, jax.random.PRNGKey(1), draws, weighting)
+        return np.bincount(np.asarray(chosen), minlength=6) / draws
+
+    np.testing.assert_allclose(slots("transition"), [1 / 15, 9 / 15, 0, 5 / 15, 0, 0], atol=0.01)
+    np.testing.assert_allclose(slots("episode"), [0.25, 0.25, 0.25, 0.25, 0, 0], atol=0.01)
+    with pytest.raises(ValueError, match="weighting='steps' is not allowed"):
+        slots("steps")

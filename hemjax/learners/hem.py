@@ -48,6 +48,7 @@ class Learner:
     buffer_episodes: int
     updates_per_iteration: int
     hindsight: str
+    sample_weighting: str  # "episode" or "transition" (hindsight.WEIGHTINGS)
     epsilon: float
     action_noise: float
     anneal_iterations: int = 0
@@ -100,7 +101,12 @@ class Learner:
         def one_update(carry, key):
             params, opt_state = carry
             batch = sample_batch(
-                buffer, key, self.batch_size, self.hindsight, self.env.compute_reward
+                buffer,
+                key,
+                self.batch_size,
+                self.hindsight,
+                self.env.compute_reward,
+                self.sample_weighting,
             )
             params, opt_state, loss = self.update(params, opt_state, batch)
             return (params, opt_state), loss
@@ -150,6 +156,7 @@ def make_learner(
         buffer_episodes=config.buffer_episodes // num_devices,
         updates_per_iteration=config.updates_per_iteration,
         hindsight=config.hindsight,
+        sample_weighting=config.sample_weighting,
         epsilon=config.epsilon,
         action_noise=config.action_noise,
         anneal_iterations=config.anneal_iterations,
