@@ -22,7 +22,8 @@ import jax
 import ml_collections
 import orbax.checkpoint as ocp
 
-from hemjax.config import RESUMABLE_FIELDS, ConfigError
+import envs
+from hemjax.config import FIELDS, RESUMABLE_FIELDS, ConfigError, env_arguments
 
 log = logging.getLogger(__name__)
 
@@ -164,10 +165,24 @@ def _ignore_late_callbacks_of_failed_reads() -> None:
     sys.unraisablehook = hook
 
 
+def _with_defaults(saved: dict[str, Any]) -> dict[str, Any]:
+    """A saved config completed with the defaults of fields and env arguments added since it
+    was written, so a checkpoint from before a new field resumes when the field is at its
+    default."""
+    filled = {name: json.loads(json.dumps(field.default)) for name, field in FIELDS.items()} | saved
+    if saved.get("env_name") in envs.names():
+        defaults = {
+            name: argument.default for name, argument in env_arguments(saved["env_name"]).items()
+        }
+        filled["env_kwargs"] = json.loads(json.dumps(defaults)) | dict(saved.get("env_kwargs", {}))
+    return filled
+
+
 def check_resumable(saved: dict[str, Any], config: ml_collections.ConfigDict) -> None:
     """Raises ConfigError naming every field where `config` differs from the saved config in a
     way that resuming cannot honour (model, env, shapes, algorithm)."""
     current = json.loads(config.to_json())
+    saved = _with_defaults(saved)
     differing = sorted(
         name
         for name in set(saved) | set(current)

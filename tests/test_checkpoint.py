@@ -1,5 +1,6 @@
 """Checkpoints: bitwise-exact resume after SIGKILL, corrupt checkpoints skipped, config checks."""
 
+import json
 import logging
 import os
 import shutil
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 import hemjax as hem
-from hemjax.checkpoint import Checkpointer
+from hemjax.checkpoint import Checkpointer, check_resumable
 
 ROOT = Path(__file__).parents[1]
 FLAGS = [
@@ -195,3 +196,13 @@ def test_save_snapshots_state_and_metadata_when_called(tmp_path):
     checkpointer.close()
     np.testing.assert_array_equal(np.asarray(restored["w"]), np.arange(4.0))
     assert meta["history"] == [{"iteration": 5}]
+
+
+def test_a_checkpoint_from_before_a_new_field_resumes_at_the_fields_default():
+    config = hem.default_config("bitflip")
+    saved = json.loads(config.to_json())
+    del saved["sample_weighting"], saved["env_kwargs"]["max_steps"]  # fields added later
+    check_resumable(saved, config)  # at their defaults: resumable
+    changed = hem.default_config("bitflip", sample_weighting="transition")
+    with pytest.raises(hem.ConfigError, match="sample_weighting: saved 'episode'"):
+        check_resumable(saved, changed)
