@@ -8,7 +8,7 @@ import jax.numpy as jnp
 from flax import struct
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class Episodes:
     """A batch of E episodes of at most T transitions.
 
@@ -26,7 +26,7 @@ class Episodes:
     length: jax.Array
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class ReplayBuffer:
     """Episodes [C, ...] plus the next slot to write and how many slots hold data."""
 
@@ -44,7 +44,11 @@ def init_buffer(example: Episodes, capacity: int) -> ReplayBuffer:
     episodes = jax.tree.map(
         lambda leaf: jnp.zeros((capacity, *leaf.shape[1:]), leaf.dtype), example
     )
-    return ReplayBuffer(episodes, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32))
+    return ReplayBuffer(
+        episodes=episodes,
+        insert_index=jnp.zeros((), jnp.int32),
+        size=jnp.zeros((), jnp.int32),
+    )
 
 
 def add_episodes(buffer: ReplayBuffer, new: Episodes) -> ReplayBuffer:
@@ -60,7 +64,7 @@ def add_episodes(buffer: ReplayBuffer, new: Episodes) -> ReplayBuffer:
     slots = (buffer.insert_index + jnp.arange(count, dtype=jnp.int32)) % capacity
     episodes = jax.tree.map(lambda old, leaf: old.at[slots].set(leaf), buffer.episodes, new)
     return ReplayBuffer(
-        episodes,
-        (buffer.insert_index + count) % capacity,
-        jnp.minimum(buffer.size + count, capacity),
+        episodes=episodes,
+        insert_index=(buffer.insert_index + count) % capacity,
+        size=jnp.minimum(buffer.size + count, capacity),
     )

@@ -27,7 +27,7 @@ from flax import struct
 from hemjax.buffer import ReplayBuffer
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class Batch:
     """B relabelled samples: obs [B, O], goal [B, G], action [B] or [B, A], weight [B]."""
 
@@ -101,7 +101,7 @@ def sample_batch(
     )
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class Transitions:
     """B transitions (s_t, a_t, s_{t+1}) for a goal g, for value-based learners (HER).
 

@@ -15,7 +15,7 @@ from flax import struct
 MIN_STD = 1e-2  # the std floor of OpenAI baselines' normaliser: constant features stay finite
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class RunningStats:
     """count: [] float32 samples seen; mean, var: [D] float32."""
 

@@ -24,7 +24,7 @@ from hemjax.networks import Params, Policy
 from hemjax.rollout import rollout
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class LearnerState:
     """Everything one learner needs to continue exactly."""
 
@@ -121,7 +121,13 @@ class Learner:
             "train_success": self._mean(jnp.mean(success.astype(jnp.float32))),
             "episode_length": self._mean(jnp.mean(episodes.length.astype(jnp.float32))),
         }
-        new_state = LearnerState(params, opt_state, buffer, key, state.iteration + 1)
+        new_state = LearnerState(
+            params=params,
+            opt_state=opt_state,
+            buffer=buffer,
+            key=key,
+            iteration=state.iteration + 1,
+        )
         return new_state, metrics
 
     def greedy_action(self, params: Params, obs: jax.Array, goal: jax.Array) -> jax.Array:

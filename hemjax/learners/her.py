@@ -41,7 +41,7 @@ from hemjax.normalizer import RunningStats, init_stats, normalize, update_stats
 from hemjax.rollout import rollout
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class HERParams:
     """Everything needed to act and to continue: online and target networks, normaliser."""
 
@@ -51,7 +51,7 @@ class HERParams:
     goal_stats: RunningStats
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class HERState:
     """Everything one HER learner needs to continue exactly."""
 

@@ -40,13 +40,13 @@ from hemjax.rollout import rollout
 LogProbFn = Callable[[Params, jax.Array, jax.Array, jax.Array], jax.Array]
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class HPGParams:
     policy: Params  # categorical policy pi(a | s, g)
     baseline: Params  # value network V(s, g, t/T)
 
 
-@struct.dataclass
+@struct.dataclass(kw_only=True)
 class HPGState:
     params: HPGParams
     opt_state: optax.OptState
