@@ -474,6 +474,20 @@ def validate(config: ml_collections.ConfigDict, num_devices: int = 1) -> None:
         config.algo,
         f"hem, her or hybrid for {config.env_name}'s continuous actions (hpg is for discrete)",
     )
+    images = getattr(env, "obs_type", "state") == "image"
+    image_goals = getattr(env, "goal_type", "state") == "image"
+    _require(
+        config.algo == "hem" or not (images or image_goals),
+        "algo",
+        config.algo,
+        "hem with image observations or goals (the baselines' networks take vectors)",
+    )
+    _require(
+        not (image_goals and config.hindsight == "none"),
+        "hindsight",
+        config.hindsight,
+        "future, final or episode with image goals (relabelled goals are drawn as images)",
+    )
     steps_per_iteration = config.num_envs * env.max_steps
     _require(
         config.total_env_steps >= steps_per_iteration,

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import envs
+import hemjax as hem
 from envs.image_obs import GoalPhysics, goal_vector
 
 SIZE = 16  # small images keep the camera cheap; the envs accept any size >= 4
@@ -125,3 +126,29 @@ def test_hem_runs_end_to_end_on_image_pointmass():
     state = hem.run(config)
     assert state.history and 0.0 <= state.history[-1]["eval_success"] <= 1.0
     assert np.all(np.isfinite(jax.tree.leaves(jax.tree.map(np.sum, state.params))))
+
+
+def test_hem_trains_with_image_goals_drawing_relabelled_goals_as_images():
+    """hEM's E-step draws each relabelled goal vector as a goal image for the policy, while
+    the weights (rewards) are judged on the vectors; unsupported pairings fail in one line."""
+    config = hem.default_config(
+        "pointmass",
+        obs_type="image",
+        goal_type="image",
+        num_envs=8,
+        batch_size=16,
+        buffer_episodes=32,
+        updates_per_iteration=2,
+        total_env_steps=8 * 50 * 2,
+        eval_every=1,
+        eval_episodes=8,
+        progress_bar=False,
+        compilation_cache="",
+    )
+    train_state = hem.run(config)
+    assert train_state.iteration >= 2
+    assert np.isfinite(train_state.history[-1]["loss"])
+    with pytest.raises(hem.ConfigError, match="algo='her' is not allowed"):
+        hem.validate(hem.default_config("pointmass", obs_type="image", algo="her"))
+    with pytest.raises(hem.ConfigError, match="hindsight='none' is not allowed"):
+        hem.validate(hem.default_config("pointmass", goal_type="image", hindsight="none"))

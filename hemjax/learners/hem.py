@@ -92,6 +92,12 @@ class Learner:
         updates, opt_state = self.optimizer.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state, loss
 
+    def _goal_input(self):
+        """Relabelled goal vectors -> the policy's goal input: images for image-goal envs."""
+        if getattr(self.env, "goal_type", "state") == "image":
+            return jax.vmap(self.env.goal_image)
+        return None
+
     def iteration_step(self, state: LearnerState) -> tuple[LearnerState, dict[str, jax.Array]]:
         """Collect, insert, then `updates_per_iteration` relabelled Adam steps."""
         key, collect_key, update_key = jax.random.split(state.key, 3)
@@ -107,6 +113,7 @@ class Learner:
                 self.hindsight,
                 self.env.compute_reward,
                 self.sample_weighting,
+                self._goal_input(),
             )
             params, opt_state, loss = self.update(params, opt_state, batch)
             return (params, opt_state), loss
