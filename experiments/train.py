@@ -14,24 +14,28 @@ exit status 128 + the signal number (143, 130); the same command then resumes it
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 
 
 def _stop_before_training(number: int, frame) -> None:
-    """Until training starts (hem.run then takes over), a signal ends the run with one line."""
+    """Outside training (hem.run takes over while it trains), a signal ends the run in one line.
+
+    `os._exit`, not `sys.exit`: the signal may land inside an import or a library call that
+    catches SystemExit; nothing has been saved yet, and a lock left behind is taken over by the
+    next run (its process no longer exists)."""
     del frame
-    print(
-        f"error: stopped by {signal.Signals(number).name} before training started", file=sys.stderr
-    )
-    sys.exit(128 + number)
+    name = signal.Signals(number).name
+    sys.stderr.write(f"error: stopped by {name} while no training was in progress\n")
+    sys.stderr.flush()
+    os._exit(128 + number)
 
 
 for _number in (signal.SIGINT, signal.SIGTERM):
     signal.signal(_number, _stop_before_training)
 
 import importlib.util  # noqa: E402
-import os  # noqa: E402
 import re  # noqa: E402
 
 import jax  # noqa: E402
