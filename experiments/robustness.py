@@ -89,6 +89,8 @@ def _file_checkpoints(workdir: Path) -> None:
     (workdir / "checkpoints").write_text("not a directory")
 
 
+LONG = ("--config.total_env_steps=500000",)  # still training when a signal comes at 12 s
+
 LOAD_AND_EVALUATE = (
     "import hemjax as hem; s = hem.load(WORKDIR); print(hem.evaluate(s, num_episodes=64))"
 )
@@ -123,8 +125,8 @@ CASES = [
     Case("resume with a changed model", ("--config.learning_rate=0.01",), setup=_trained),
     Case("all checkpoints corrupt", setup=_corrupt_all, cheap=False),
     Case("non-finite loss", ("--config.learning_rate=1e38",), cheap=False),
-    Case("SIGTERM mid-run", signal_after=12.0, cheap=False),
-    Case("SIGINT mid-run", signal_after=12.0, signal_number=signal.SIGINT, cheap=False),
+    Case("SIGTERM mid-run", LONG, signal_after=12.0, cheap=False),
+    Case("SIGINT mid-run", LONG, signal_after=12.0, signal_number=signal.SIGINT, cheap=False),
     Case("SIGINT while compiling", signal_after=3.5, signal_number=signal.SIGINT, cheap=False),
     Case("help", ("--help",), expect_success=True),
     Case("tiny run", expect_success=True, cheap=False),
