@@ -262,9 +262,8 @@ _HPG_RECIPES = {
 }
 
 # Image observations (Figure 5; appendix C): 48 x 48 camera / raster images through the CNN
-# torso, the goal stays a vector. The paper collects N = 80 trajectories per iteration for image
-# tasks. Image goals (Figure 10c) need relabelled goal images from the learner (envs/image_obs.py),
-# so no recipe uses goal_type="image" yet.
+# torso. The paper collects N = 80 trajectories per iteration for image tasks. Figure 10c's
+# Sawyer also takes its goals as images (hEM's E-step draws relabelled goals as images).
 _IMAGE = {"num_envs": 80, "batch_size": 128}
 _IMAGE_RECIPES = {
     "pointmass_image": Recipe(
@@ -299,12 +298,248 @@ _IMAGE_RECIPES = {
             ("sawyer_reach", 800_000),
         )
     },
+    "sawyer_reach_image_goals": Recipe(
+        env_name="sawyer_reach",
+        why="Figure 10c: Sawyer with image states and image goals at 48 x 48, otherwise as "
+        "sawyer_reach_image; a starting point, not yet tuned.",
+        overrides={
+            "env_kwargs": {"obs_type": "image", "goal_type": "image", "image_size": 48},
+            **_IMAGE,
+            "buffer_episodes": 2048,
+            "total_env_steps": 800_000,
+            "eval_every": 25,
+        },
+    ),
+}
+
+RECIPES: dict[str, Recipe] = {
+    "bitflip": Recipe(
+        env_name="bitflip",
+        why="K=50; the policy must learn a per-bit XOR of state and goal, which one wide layer "
+        "learns fastest, and 16 Adam steps of 512 keep up with 3,200 new transitions.",
+        overrides={
+            "env_kwargs": {"num_bits": 50},
+            "hidden_sizes": (512,),
+            "learning_rate": 2e-3,
+            "num_envs": 64,
+            "batch_size": 512,
+            "updates_per_iteration": 16,
+            "epsilon": 0.2,
+            "buffer_episodes": 4096,
+            "total_env_steps": 512_000,
+            "eval_every": 20,
+        },
+    ),
+    "navigation": Recipe(
+        env_name="navigation",
+        why="K=40; a linear-tanh policy can be exact (a = clip((g - s) / 0.2)), and success needs "
+        "a tiny bias at s = g, so lr and exploration noise decay and the std stays fixed.",
+        overrides={
+            "env_kwargs": {"dim": 40},
+            "hidden_sizes": (),
+            "learning_rate": 1e-2,
+            "anneal_iterations": 300,
+            "final_lr_fraction": 0.02,
+            "action_noise": 0.5,
+            "final_noise_fraction": 0.1,
+            "learn_std": False,
+            "policy_std": 0.05,
+            "num_envs": 64,
+            "batch_size": 512,
+            "updates_per_iteration": 16,
+            "buffer_episodes": 4096,
+            "total_env_steps": 1_120_000,  # 350 iterations of 64 episodes x 50 steps
+            "eval_every": 25,
+        },
+    ),
+    "pointmass": Recipe(
+        env_name="pointmass",
+        why="Goals behind the wall need a long budget; noise 0.2 (not 0.5) keeps relabelled "
+        "actions close to the policy's own, and 16 Adam steps of 512 per iteration.",
+        overrides={
+            "num_envs": 64,
+            "batch_size": 512,
+            "updates_per_iteration": 16,
+            "learning_rate": 1e-3,
+            "hidden_sizes": (256, 256),
+            "action_noise": 0.2,
+            "policy_std": 0.3,
+            "buffer_episodes": 4096,
+            "total_env_steps": 8_000_000,  # 2,500 iterations of 64 episodes x 50 steps
+            "eval_every": 250,
+        },
+    ),
+    "fourrooms": Recipe(
+        env_name="fourrooms",
+        why="Learning is limited by Adam steps, not data: 32 steps of 256 on a 128 x 128 MLP at "
+        "lr 3e-3 for 2,000 iterations.",
+        overrides={
+            "hidden_sizes": (128, 128),
+            "learning_rate": 3e-3,
+            "num_envs": 64,
+            "batch_size": 256,
+            "updates_per_iteration": 32,
+            "epsilon": 0.2,
+            "buffer_episodes": 4096,
+            "total_env_steps": 4_096_000,  # 2,000 iterations of 64 episodes x 32 steps
+            "eval_every": 100,
+        },
+    ),
+    "reacher": Recipe(
+        env_name="reacher",
+        why="Learning is limited by Adam steps: 64 of 512 per iteration at lr 3e-4, and a "
+        "16,384-episode buffer (256 iterations of data) to keep greedy success steady.",
+        overrides={
+            "learning_rate": 3e-4,
+            "num_envs": 64,
+            "batch_size": 512,
+            "updates_per_iteration": 64,
+            "buffer_episodes": 16_384,
+            "total_env_steps": 2_240_000,  # 700 iterations of 64 episodes x 50 steps
+            "eval_every": 50,
+        },
+    ),
+    "sawyer_reach": Recipe(
+        env_name="sawyer_reach",
+        why="As for the reacher, Adam steps are the bottleneck: 32 of 512 per iteration at "
+        "lr 3e-4.",
+        overrides={
+            "learning_rate": 3e-4,
+            "batch_size": 512,
+            "updates_per_iteration": 32,
+            "total_env_steps": 320_000,  # 100 iterations of 64 episodes x 50 steps
+            "eval_every": 25,
+        },
+    ),
+    "fetch_reach": Recipe(
+        env_name="fetch_reach",
+        why="The default 4 Adam steps of 256 per iteration leave some seeds short of 1.0; 16 of "
+        "512 make every seed reliable.",
+        overrides={
+            "updates_per_iteration": 16,
+            "batch_size": 512,
+            "total_env_steps": 320_000,  # 100 iterations of 64 episodes x 50 steps
+            "eval_every": 20,
+        },
+    ),
+    "fetch_push": Recipe(
+        env_name="fetch_push",
+        why="A starting point, not tuned to convergence: a deeper torso for the 25-number "
+        "observation, more episodes and Adam steps per iteration, a larger buffer and budget.",
+        overrides=_FETCH_OBJECT,
+    ),
+    "fetch_slide": Recipe(
+        env_name="fetch_slide",
+        why="Push's starting point; the hardest Fetch task, on which HER and hEM both plateau "
+        "(paper, appendix C.5).",
+        overrides=_FETCH_OBJECT,
+    ),
+    "fetch_pick_and_place": Recipe(
+        env_name="fetch_pick_and_place",
+        why="Push's starting point with twice the budget: goals in the air need the grasp to be "
+        "discovered first.",
+        overrides={**_FETCH_OBJECT, "total_env_steps": 6_400_000},
+    ),
+}
+
+_PROBLEM_SIZE_RECIPES = {
+    "bitflip_k100": Recipe(
+        env_name="bitflip",
+        why="K=100: N=32 episodes per iteration (the N ablation's best range), a 1,024-wide layer, "
+        "2,500 iterations and lr decayed linearly to 0.1x.",
+        overrides={
+            "env_kwargs": {"num_bits": 100},
+            "num_envs": 32,
+            "hidden_sizes": (1024,),
+            "total_env_steps": 32 * 100 * 2500,
+            "eval_every": 50,
+            "anneal_iterations": 2500,
+            "final_lr_fraction": 0.1,
+        },
+    ),
+    "navigation_k80": Recipe(
+        env_name="navigation",
+        why="K=80: the K=40 recipe with 500 iterations instead of 350.",
+        overrides={"env_kwargs": {"dim": 80}, "total_env_steps": 64 * 50 * 500},
+    ),
+}
+
+# HER on the tasks the paper compares it on: navigation (Figure 3), the reaching tasks
+# (Figure 4) and the Fetch object tasks (Figure 6).
+_HER_RECIPES = {
+    f"{env}_her": Recipe(
+        env_name=env,
+        why="HER as the paper runs it (appendix C.2): 5 x 256 networks, lr 1e-3, batch 256.",
+        overrides={"algo": "her", **_HER_SETTINGS},
+    )
+    for env in (
+        "navigation",
+        "pointmass",
+        "reacher",
+        "sawyer_reach",
+        "fetch_push",
+        "fetch_slide",
+        "fetch_pick_and_place",
+    )
+}
+
+# The HER + hEM policy loss of the paper's Figure 6 (appendix C.5) on the Fetch object tasks.
+_HYBRID_RECIPES = {
+    f"{env}_hybrid": Recipe(
+        env_name=env,
+        why="HER's networks and optimiser with the hEM log-likelihood added at weight eta = 0.1, "
+        "the value the paper found to work uniformly well (appendix C.5).",
+        overrides={"algo": "hybrid", **_HER_SETTINGS, "hybrid_eta": 0.1},
+    )
+    for env in ("fetch_push", "fetch_slide", "fetch_pick_and_place")
+}
+
+# Tuned baselines: HER's target networks move once per iteration (baselines' cycle), so few
+# episodes per iteration and many updates each is what makes it sample-efficient.
+_TUNED_HER_RECIPES = {
+    "bitflip_her": Recipe(
+        env_name="bitflip",
+        why="DQN + HER with baselines' cycle shape: 2 episodes then 20 updates of 256 per "
+        "iteration (16 episodes per iteration learned 10x slower per env step); one 256 layer.",
+        overrides={
+            "algo": "her",
+            "hidden_sizes": (256,),
+            "learning_rate": 1e-3,
+            "num_envs": 2,
+            "batch_size": 256,
+            "updates_per_iteration": 20,
+            "buffer_episodes": 4096,
+            "eval_every": 250,
+        },
+    ),
+    "fetch_reach_her": Recipe(
+        env_name="fetch_reach",
+        why="DDPG + HER as the paper runs it (5 x 256, lr 1e-3, batch 256) with baselines' cycle "
+        "shape: 8 episodes then 40 updates per iteration.",
+        overrides={
+            "algo": "her",
+            **_HER_SETTINGS,
+            "num_envs": 8,
+            "updates_per_iteration": 40,
+            "buffer_episodes": 2048,
+            "eval_every": 10,
+        },
+    ),
+}
+
+# HPG on the discrete tasks of the paper's comparison (Figure 3, appendix C.4).
+_HPG_RECIPES = {
+    f"{env}_hpg": Recipe(
+        env_name=env,
+        why="HPG at the paper's learning rate 1e-3 (appendix C.4); the rest is the env's recipe.",
+        overrides={"algo": "hpg", "learning_rate": 1e-3},
+    )
+    for env in ("bitflip", "fourrooms")
 }
 
 # Image observations (Figure 5; appendix C): 48 x 48 camera / raster images through the CNN
-# torso, the goal stays a vector. The paper collects N = 80 trajectories per iteration for image
-# tasks. Image goals (Figure 10c) need relabelled goal images from the learner (envs/image_obs.py),
-# so no recipe uses goal_type="image" yet.
+# torso. The paper collects N = 80 trajectories per iteration for image tasks. Figure 10c's
+# Sawyer also takes its goals as images (hEM's E-step draws relabelled goals as images).
 _IMAGE = {"num_envs": 80, "batch_size": 128}
 _IMAGE_RECIPES = {
     "pointmass_image": Recipe(
@@ -339,6 +574,69 @@ _IMAGE_RECIPES = {
             ("sawyer_reach", 800_000),
         )
     },
+    "sawyer_reach_image_goals": Recipe(
+        env_name="sawyer_reach",
+        why="Figure 10c: Sawyer with image states and image goals at 48 x 48, otherwise as "
+        "sawyer_reach_image; a starting point, not yet tuned.",
+        overrides={
+            "env_kwargs": {"obs_type": "image", "goal_type": "image", "image_size": 48},
+            **_IMAGE,
+            "buffer_episodes": 2048,
+            "total_env_steps": 800_000,
+            "eval_every": 25,
+        },
+    ),
+}
+
+# Image observations (Figure 5; appendix C): 48 x 48 camera / raster images through the CNN
+# torso. The paper collects N = 80 trajectories per iteration for image tasks. Figure 10c's
+# Sawyer also takes its goals as images (hEM's E-step draws relabelled goals as images).
+_IMAGE = {"num_envs": 80, "batch_size": 128}
+_IMAGE_RECIPES = {
+    "pointmass_image": Recipe(
+        env_name="pointmass",
+        why="The point mass recipe on 48 x 48 top-down maps with the paper's N = 80; batch 128 "
+        "and a 1,024-episode buffer (0.35 MB of uint8 frames per episode) keep a CNN "
+        "iteration affordable on a CPU.",
+        overrides={
+            "env_kwargs": {"obs_type": "image", "image_size": 48},
+            **_IMAGE,
+            "buffer_episodes": 1024,
+            "total_env_steps": 4_000_000,  # 1,000 iterations of 80 episodes x 50 steps
+            "eval_every": 50,
+        },
+    ),
+    **{
+        f"{env}_image": Recipe(
+            env_name=env,
+            why="The env's state recipe seen through its appendix-C camera at 48 x 48, with the "
+            "paper's N = 80 and batch 128 per CNN step; a starting point, not yet tuned.",
+            overrides={
+                "env_kwargs": {"obs_type": "image", "image_size": 48},
+                **_IMAGE,
+                "buffer_episodes": 2048,
+                "total_env_steps": steps,
+                "eval_every": 25,
+            },
+        )
+        for env, steps in (
+            ("reacher", 4_000_000),
+            ("fetch_reach", 800_000),
+            ("sawyer_reach", 800_000),
+        )
+    },
+    "sawyer_reach_image_goals": Recipe(
+        env_name="sawyer_reach",
+        why="Figure 10c: Sawyer with image states and image goals at 48 x 48, otherwise as "
+        "sawyer_reach_image; a starting point, not yet tuned.",
+        overrides={
+            "env_kwargs": {"obs_type": "image", "goal_type": "image", "image_size": 48},
+            **_IMAGE,
+            "buffer_episodes": 2048,
+            "total_env_steps": 800_000,
+            "eval_every": 25,
+        },
+    ),
 }
 
 RECIPES: dict[str, Recipe] = {
