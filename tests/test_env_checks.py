@@ -60,6 +60,15 @@ BAD_ARGUMENTS = [
     ("fetch_push", {"timestep": "0.01"}, "timestep='0.01' is not allowed"),
     ("fetch_push", {"solver_iterations": 0}, "solver_iterations=0 is not allowed: " + INTEGER),
 ]
+IMAGE_CHOICE = "is not allowed: one of 'state', 'image'"
+BAD_ARGUMENTS += [
+    (name, {argument: "rgb"}, f"{argument}='rgb' {IMAGE_CHOICE}")
+    for name in ("pointmass", "reacher", "sawyer_reach", "fetch_reach")
+    for argument in ("obs_type", "goal_type")
+] + [
+    (name, {"image_size": size}, f"image_size={size!r} is not allowed: an integer >= 4")
+    for name, size in (("pointmass", 2), ("reacher", 48.0), ("sawyer_reach", 0), ("fetch_push", 3))
+]
 
 
 @pytest.mark.parametrize("name, kwargs, message", BAD_ARGUMENTS)
