@@ -165,7 +165,7 @@ def _ignore_late_callbacks_of_failed_reads() -> None:
     sys.unraisablehook = hook
 
 
-def _with_defaults(saved: dict[str, Any]) -> dict[str, Any]:
+def with_defaults(saved: dict[str, Any]) -> dict[str, Any]:
     """A saved config completed with the defaults of fields and env arguments added since it
     was written, so a checkpoint from before a new field resumes when the field is at its
     default."""
@@ -182,7 +182,7 @@ def check_resumable(saved: dict[str, Any], config: ml_collections.ConfigDict) ->
     """Raises ConfigError naming every field where `config` differs from the saved config in a
     way that resuming cannot honour (model, env, shapes, algorithm)."""
     current = json.loads(config.to_json())
-    saved = _with_defaults(saved)
+    saved = with_defaults(saved)
     differing = sorted(
         name
         for name in set(saved) | set(current)

@@ -25,7 +25,13 @@ from jax.sharding import PartitionSpec as P
 
 import envs
 from hemjax import mesh as layout
-from hemjax.checkpoint import Checkpointer, CheckpointError, check_resumable, checkpoint_dir
+from hemjax.checkpoint import (
+    Checkpointer,
+    CheckpointError,
+    check_resumable,
+    checkpoint_dir,
+    with_defaults,
+)
 from hemjax.config import validate
 from hemjax.learners import Learner, make_learner
 from hemjax.logger import MetricsLogger
@@ -173,7 +179,7 @@ def run(config: ml_collections.ConfigDict) -> TrainState:
     after the chunk in flight with a checkpoint, raising `Interrupted`.
     """
     validate(config, jax.device_count())
-    enable_compilation_cache(config.get("compilation_cache", ""))
+    enable_compilation_cache(config.compilation_cache)
     with ExitStack() as stack:
         if config.workdir:
             _prepare_workdir(config.workdir)
@@ -263,7 +269,7 @@ def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> T
             record = _record(
                 metrics, np.asarray(success), iteration, simulated, time.perf_counter() - start
             )
-            reached = bool(config.get("target_success", 0.0)) and (
+            reached = config.target_success > 0 and (
                 record["eval_success"] >= config.target_success
             )
             record["target_reached"] = reached
@@ -294,7 +300,7 @@ def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> T
             progress.close()
         if checkpointer is not None:
             checkpointer.wait()
-        logger.close(history, f"{config.get('algo', 'hem')} on {config.env_name}")
+        logger.close(history, f"{config.algo} on {config.env_name}")
     return TrainState(config, state, history)
 
 
@@ -307,7 +313,7 @@ def load(workdir: str) -> TrainState:
     trainers: dict[str, Trainer] = {}
 
     def template(meta: dict[str, Any]):
-        config = ml_collections.ConfigDict(meta["config"])
+        config = ml_collections.ConfigDict(with_defaults(meta["config"]))
         config.hidden_sizes = tuple(config.hidden_sizes)
         trainers["it"] = trainer = Trainer(config)
         return trainer.restore_target(meta["num_devices"])
@@ -325,7 +331,7 @@ def load(workdir: str) -> TrainState:
 def _due(iteration: int, config, seconds_since_save: float) -> bool:
     if config.checkpoint_every > 0:
         return iteration % config.checkpoint_every == 0
-    minutes = config.get("checkpoint_every_minutes", 0.0)
+    minutes = config.checkpoint_every_minutes
     return minutes > 0 and seconds_since_save >= 60 * minutes
 
 
@@ -359,7 +365,7 @@ def _progress_bar(config: ml_collections.ConfigDict, total: int, done: float):
         return None
     from tqdm import tqdm
 
-    name = config.get("algo", "hem")
+    name = config.algo
     return tqdm(
         total=total,
         initial=round(done),

@@ -21,7 +21,7 @@ def make_learner(
     config: ml_collections.ConfigDict, env: GoalEnv, num_devices: int, axis_name: str | None
 ) -> Learner:
     """The learner for one device's share of a validated config."""
-    algo = config.get("algo", "hem")
+    algo = config.algo
     if algo not in FACTORIES:
         raise ValueError(f"algo={algo!r} is not allowed: one of {list(ALGOS)}")
     return FACTORIES[algo](config, env, num_devices, axis_name)

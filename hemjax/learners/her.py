@@ -357,12 +357,12 @@ def make_learner(
 ) -> HERLearner:
     """HER (algo "her") or the HER + hEM hybrid (algo "hybrid", Box actions only) for one
     device's share of a validated config."""
-    algo = config.get("algo", "her")
+    algo = config.algo
     hidden = tuple(config.hidden_sizes)
-    gamma = config.get("gamma", 0.98)
-    convention = config.get("her_reward", "-1/0")
+    gamma = config.gamma
+    convention = config.her_reward
     return_range(convention, gamma)  # rejects an unknown convention before tracing
-    random_prob = config.get("random_action_probability", 0.3)
+    random_prob = config.random_action_probability
     space = env.action_space
     if isinstance(space, Discrete):
         if algo == "hybrid":
@@ -374,16 +374,16 @@ def make_learner(
             random_action_probability=random_prob,
         )
     else:
-        noise = config.get("exploration_noise", 0.2)
+        noise = config.exploration_noise
         agent = DDPG(
             actor=Actor(hidden, space.size),
             critic=Critic(hidden),
             gamma=gamma,
             convention=convention,
-            action_l2=config.get("action_l2", 1.0),
+            action_l2=config.action_l2,
             random_action_probability=random_prob,
             exploration_noise=noise,
-            hybrid_eta=config.get("hybrid_eta", 0.1) if algo == "hybrid" else 0.0,
+            hybrid_eta=config.hybrid_eta if algo == "hybrid" else 0.0,
             hybrid_std=noise,
         )
     return HERLearner(
@@ -394,10 +394,10 @@ def make_learner(
         batch_size=config.batch_size // num_devices,
         buffer_episodes=config.buffer_episodes // num_devices,
         updates_per_iteration=config.updates_per_iteration,
-        relabel_probability=config.get("relabel_probability", 0.8),
+        relabel_probability=config.relabel_probability,
         convention=convention,
-        polyak=config.get("polyak", 0.95),
-        obs_clip=config.get("obs_clip", 5.0),
+        polyak=config.polyak,
+        obs_clip=config.obs_clip,
         hem_hindsight=config.hindsight,
         axis_name=axis_name,
     )

@@ -248,6 +248,6 @@ def make_learner(
         value=MLP(hidden, 1),
         optimizer=optax.adam(config.learning_rate),
         num_envs=config.num_envs // num_devices,
-        goals_per_episode=config.get("hpg_goals_per_episode", 0),
+        goals_per_episode=config.hpg_goals_per_episode,
         axis_name=axis_name,
     )
