@@ -20,12 +20,10 @@ configuration (`render_goal`), drawn like an observation and without a goal mark
 point mass and Sawyer (whose whole pose is its goal) the goal image of an achieved goal equals
 the observation image of the step that achieved it.
 
-What a learner needs for image goals (not done in this module): hindsight relabelling draws new
-goals from the buffer's `achieved_goal` (vectors); the policy needs their images. A learner
-gets them with `env.goal_image(goal_vector)` (pure, jit/vmap-able; renders from a fixed
-template of the scene), or, for point mass and Sawyer, from `obs[episode, j]` of an image-obs
-run. Until the learners do that, hEM and HER refuse image goals when they trace (the relabelled
-goal has the vector's shape where the networks expect an image).
+Learners with image goals: hindsight relabelling draws new goals from the buffer's
+`achieved_goal` (vectors); hEM's E-step turns them into the policy's input with
+`env.goal_image(goal_vector)` (pure, jit/vmap-able; rendered from a fixed template of the
+scene). The baselines take vectors only, so `hemjax.config.validate` refuses them with images.
 """
 
 from __future__ import annotations
