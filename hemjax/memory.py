@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
 import jax
 import ml_collections
+import numpy as np
 
 from hemjax.config import ConfigError
 
@@ -61,7 +63,4 @@ def _episode_bytes(abstract_state: Any, config: ml_collections.ConfigDict) -> fl
 
 
 def _nbytes(shape: tuple[int, ...], dtype: Any) -> int:
-    size = 1
-    for n in shape:
-        size *= n
-    return size * jax.numpy.dtype(dtype).itemsize
+    return math.prod(shape) * np.dtype(dtype).itemsize

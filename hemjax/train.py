@@ -227,7 +227,11 @@ def _restore(checkpointer: Checkpointer, trainer: Trainer, config) -> tuple[Any,
     _, state, meta = restored
     if saved_devices["count"] != trainer.num_devices:
         if jax.process_count() > 1:
-            raise _layout_error(saved_devices["count"], trainer.num_devices)
+            raise CheckpointError(
+                f"the checkpoint was written on {saved_devices['count']} devices and this "
+                f"multi-process run has {trainer.num_devices}; elastic resume is single-process "
+                "only: resume on one host, or on the same layout"
+            )
         print(
             f"resuming a checkpoint written on {saved_devices['count']} devices on "
             f"{trainer.num_devices}: the buffer is redistributed and the run continues "
@@ -235,13 +239,6 @@ def _restore(checkpointer: Checkpointer, trainer: Trainer, config) -> tuple[Any,
         )
         state = layout.relayout(state, saved_devices["count"], trainer.mesh)
     return state, meta["history"]
-
-
-def _layout_error(saved: int, now: int) -> Exception:
-    return CheckpointError(
-        f"the checkpoint was written on {saved} devices and this multi-process run has {now}; "
-        "elastic resume is single-process only: resume on one host, or on the same layout"
-    )
 
 
 def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> TrainState:
