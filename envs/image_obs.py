@@ -23,7 +23,8 @@ the observation image of the step that achieved it.
 Learners with image goals: hindsight relabelling draws new goals from the buffer's
 `achieved_goal` (vectors); hEM's E-step turns them into the policy's input with
 `env.goal_image(goal_vector)` (pure, jit/vmap-able; rendered from a fixed template of the
-scene). The baselines take vectors only, so `hemjax.config.validate` refuses them with images.
+scene). HER and the hybrid read image observations through their own CNNs; their goals stay
+vectors, so `hemjax.config.validate` refuses them with image goals.
 """
 
 from __future__ import annotations

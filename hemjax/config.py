@@ -474,13 +474,12 @@ def validate(config: ml_collections.ConfigDict, num_devices: int = 1) -> None:
         config.algo,
         f"hem, her or hybrid for {config.env_name}'s continuous actions (hpg is for discrete)",
     )
-    images = getattr(env, "obs_type", "state") == "image"
     image_goals = getattr(env, "goal_type", "state") == "image"
     _require(
-        config.algo == "hem" or not (images or image_goals),
+        config.algo == "hem" or not image_goals,
         "algo",
         config.algo,
-        "hem with image observations or goals (the baselines' networks take vectors)",
+        "hem with image goals (the baselines normalise goal vectors)",
     )
     _require(
         not (image_goals and config.hindsight == "none"),

@@ -86,7 +86,7 @@ def _ddpg(hybrid_eta=0.0):
 
 
 def _ddpg_nets(agent, key):
-    online = _randomised(agent.init(key, 3, 2), jax.random.fold_in(key, 1))
+    online = _randomised(agent.init(key, jnp.zeros(3), jnp.zeros(2)), jax.random.fold_in(key, 1))
     target = _randomised(online, jax.random.fold_in(key, 2))
     return online, target
 
@@ -158,7 +158,7 @@ def test_double_dqn_loss_against_hand_values():
         q_network=QNetwork((), 4), gamma=GAMMA, convention="0/1", random_action_probability=0.3
     )
     key = jax.random.PRNGKey(3)
-    online = _randomised(agent.init(key, 3, 2), jax.random.fold_in(key, 1))
+    online = _randomised(agent.init(key, jnp.zeros(3), jnp.zeros(2)), jax.random.fold_in(key, 1))
     target = _randomised(online, jax.random.fold_in(key, 2))
     batch = _transitions(jax.random.PRNGKey(4), action=jnp.array([0, 1, 2, 3, 1, 2]))
     batch = batch.replace(reward=batch.reward + 1.0)  # 0/1 rewards

@@ -149,6 +149,36 @@ def test_hem_trains_with_image_goals_drawing_relabelled_goals_as_images():
     assert train_state.iteration >= 2
     assert np.isfinite(train_state.history[-1]["loss"])
     with pytest.raises(hem.ConfigError, match="algo='her' is not allowed"):
-        hem.validate(hem.default_config("pointmass", obs_type="image", algo="her"))
+        hem.validate(hem.default_config("pointmass", goal_type="image", algo="her"))
     with pytest.raises(hem.ConfigError, match="hindsight='none' is not allowed"):
         hem.validate(hem.default_config("pointmass", goal_type="image", hindsight="none"))
+
+
+@pytest.mark.parametrize("algo", ["her", "hybrid"])
+def test_her_trains_on_image_observations_through_cnns(algo):
+    """HER and the hybrid read uint8 image observations through a CNN in the actor and in the
+    critic; observations get no running statistics, goals keep theirs."""
+    config = hem.default_config(
+        "pointmass",
+        obs_type="image",
+        algo=algo,
+        hidden_sizes=(32,),
+        num_envs=4,
+        batch_size=16,
+        buffer_episodes=16,
+        updates_per_iteration=2,
+        total_env_steps=2 * 4 * 50,
+        eval_every=1,
+        eval_episodes=4,
+        progress_bar=False,
+        compilation_cache="",
+    )
+    state = hem.run(config)
+    assert 0.0 <= state.history[-1]["eval_success"] <= 1.0
+    online = state.params.online
+    for network in ("actor", "critic"):
+        kernel = online[network]["params"]["ConvTorso_0"]["Conv_0"]["kernel"]
+        assert kernel.shape[-4:] == (8, 8, 3, 32)
+    assert state.params.obs_stats.mean.shape[-1] == 0
+    assert np.all(state.params.goal_stats.count > 0)
+    assert np.all(np.isfinite(jax.tree.leaves(jax.tree.map(np.sum, state.params))))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
 import envs
-from hemjax.networks import MIN_IMAGE_SIZE, ConvTorso, Policy
+from hemjax.networks import CONV_LAYERS, ConvTorso, PatchConv, Policy
 
 # Recorded with hemjax/networks.py as of commit fe5f30d (before the CNN torso existed):
 # Policy(env, (16, 8)).init(PRNGKey(3)), the float64 sum of every parameter leaf, and the
@@ -97,14 +98,35 @@ def test_state_policies_are_unchanged(name):
 
 
 def test_conv_torso_layers_follow_appendix_c2():
-    """48x48 -> 11 -> 4 -> 1 (64 features); 84x84 -> 20 -> 9 -> 4 (1,024); kernels as listed."""
+    """48x48 -> 12 -> 6 -> 3 (576 features); 84x84 -> 21 -> 11 -> 6 (2,304); kernels as
+    listed; every pixel, the far corner included, reaches the features."""
     torso = ConvTorso()
-    for size, features in ((48, 64), (84, 1024)):
+    for size, features in ((48, 576), (84, 2304)):
         images = jnp.zeros((2, size, size, 3), jnp.uint8)
         params = torso.init(jax.random.PRNGKey(0), images)
         kernels = [params["params"][f"Conv_{i}"]["kernel"].shape for i in range(3)]
         assert kernels == [(8, 8, 3, 32), (4, 4, 32, 64), (3, 3, 64, 64)]
         assert torso.apply(params, images).shape == (2, features)
+        pixels = jax.grad(lambda x, p=params: torso.apply(p, x).sum())(images.astype(jnp.float32))
+        assert bool(jnp.all(jnp.abs(pixels[0]).sum(-1) > 0))
+
+
+@pytest.mark.parametrize("size", [48, 84])
+def test_patch_convolution_equals_xla_convolution(size):
+    """Each appendix C.2 layer as im2col + matmul gives nn.Conv's (SAME) outputs and gradients."""
+    x = jax.random.uniform(jax.random.PRNGKey(1), (3, size, size, 3))
+    for features, kernel, stride in CONV_LAYERS:
+        reference = nn.Conv(features, (kernel, kernel), (stride, stride), padding="SAME")
+        params = reference.init(jax.random.PRNGKey(2), x)
+        ours = PatchConv(features, kernel, stride)
+        want, got = reference.apply(params, x), ours.apply(params, x)
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+        grads = [
+            jax.grad(lambda p, net=net, x=x: jnp.sum(net.apply(p, x) ** 2))(params)
+            for net in (reference, ours)
+        ]
+        jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-4), *grads)
+        x = jax.nn.relu(want)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -122,8 +144,8 @@ class _ImageEnvShapes:
 @pytest.mark.parametrize("image_goal", [False, True])
 def test_image_policy_encodes_uint8_images_and_depends_on_them(image_goal):
     env = envs.make("pointmass")
-    goal_shape = (MIN_IMAGE_SIZE, MIN_IMAGE_SIZE, 3) if image_goal else (2,)
-    shaped = _ImageEnvShapes(env, (MIN_IMAGE_SIZE, MIN_IMAGE_SIZE, 3), goal_shape)
+    goal_shape = (36, 36, 3) if image_goal else (2,)
+    shaped = _ImageEnvShapes(env, (36, 36, 3), goal_shape)
     policy = Policy(shaped, (16,))
     params = policy.init(jax.random.PRNGKey(0))
     assert "ConvTorso_0" in params["params"]["_Inputs_0"]  # one CNN, shared by obs and goal
@@ -143,8 +165,8 @@ def test_image_policy_encodes_uint8_images_and_depends_on_them(image_goal):
     assert float(jnp.abs(conv_grad).sum()) > 0
 
 
-def test_too_small_images_fail_with_the_field_named():
+def test_inputs_of_other_ranks_fail_with_the_field_named():
     env = envs.make("pointmass")
-    policy = Policy(_ImageEnvShapes(env, (16, 16, 3), (2,)), (16,))
-    with pytest.raises(ValueError, match=r"obs_shape=\(16, 16, 3\) is not allowed"):
+    policy = Policy(_ImageEnvShapes(env, (16, 16), (2,)), (16,))
+    with pytest.raises(ValueError, match=r"obs_shape=\(16, 16\) is not allowed"):
         policy.init(jax.random.PRNGKey(0))

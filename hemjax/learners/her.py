@@ -107,9 +107,9 @@ class DDPG:
     hybrid_eta: float = 0.0
     hybrid_std: float = 0.2
 
-    def init(self, key: jax.Array, obs_size: int, goal_size: int) -> dict[str, Any]:
+    def init(self, key: jax.Array, obs: jax.Array, goal: jax.Array) -> dict[str, Any]:
+        """Online networks for one example obs [O] (or an image) and goal [G]."""
         actor_key, critic_key = jax.random.split(key)
-        obs, goal = jnp.zeros((obs_size,)), jnp.zeros((goal_size,))
         action = jnp.zeros((self.actor.action_size,))
         return {
             "actor": self.actor.init(actor_key, obs, goal),
@@ -164,8 +164,9 @@ class DQN:
     random_action_probability: float
     hybrid_eta: float = 0.0  # no hybrid for discrete actions
 
-    def init(self, key: jax.Array, obs_size: int, goal_size: int) -> dict[str, Any]:
-        return {"q": self.q_network.init(key, jnp.zeros((obs_size,)), jnp.zeros((goal_size,)))}
+    def init(self, key: jax.Array, obs: jax.Array, goal: jax.Array) -> dict[str, Any]:
+        """The online network for one example obs [O] (or an image) and goal [G]."""
+        return {"q": self.q_network.init(key, obs, goal)}
 
     def greedy(self, online: dict[str, Any], obs: jax.Array, goal: jax.Array) -> jax.Array:
         return jnp.argmax(self.q_network.apply(online["q"], obs, goal), axis=-1).astype(jnp.int32)
@@ -214,15 +215,17 @@ class HERLearner:
     polyak: float
     obs_clip: float
     hem_hindsight: str = "future"  # the hybrid's hEM samples
+    image_obs: bool = False  # uint8 image observations: a CNN reads them, no statistics
     axis_name: str | None = None
 
     def init(self, params_key: jax.Array, data_key: jax.Array) -> HERState:
         """params_key: shared by every device of a seed; data_key: this device's own."""
-        online = self.agent.init(params_key, self.env.obs_size, self.env.goal_size)
+        obs = jnp.zeros(self.env.obs_shape, jnp.uint8 if self.image_obs else jnp.float32)
+        online = self.agent.init(params_key, obs, jnp.zeros((self.env.goal_size,)))
         params = HERParams(
             online=online,
             target=online,
-            obs_stats=init_stats(self.env.obs_size),
+            obs_stats=init_stats(0 if self.image_obs else self.env.obs_size),
             goal_stats=init_stats(self.env.goal_size),
         )
         example = jax.eval_shape(self._collect, params, data_key)[0]
@@ -234,11 +237,12 @@ class HERLearner:
             iteration=jnp.zeros((), jnp.int32),
         )
 
+    def _obs_input(self, params: HERParams, obs: jax.Array) -> jax.Array:
+        """Normalised vector observations; images pass unchanged (the CNN scales them)."""
+        return obs if self.image_obs else normalize(params.obs_stats, obs, self.obs_clip)
+
     def _inputs(self, params: HERParams, obs: jax.Array, goal: jax.Array):
-        return (
-            normalize(params.obs_stats, obs, self.obs_clip),
-            normalize(params.goal_stats, goal, self.obs_clip),
-        )
+        return self._obs_input(params, obs), normalize(params.goal_stats, goal, self.obs_clip)
 
     def _to_env_action(self, action: jax.Array) -> jax.Array:
         space = self.env.action_space
@@ -253,7 +257,8 @@ class HERLearner:
         return rollout(self.env, act, self._to_env_action, key, self.num_envs)
 
     def _update_stats(self, params: HERParams, episodes: replay.Episodes) -> HERParams:
-        """Observations s_0..s_L and goals (achieved ones s_1..s_L, and the desired ones)."""
+        """Observations s_0..s_L (vectors only) and goals (achieved ones s_1..s_L, and the
+        desired ones)."""
         steps = jnp.arange(episodes.obs.shape[1])
         upto = steps[None, :] <= episodes.length[:, None]  # [E, T+1]
         reached = upto & (steps[None, :] >= 1)
@@ -261,21 +266,21 @@ class HERLearner:
             [episodes.achieved_goal.reshape(-1, self.env.goal_size), episodes.desired_goal]
         )
         goal_mask = jnp.concatenate([reached.reshape(-1), jnp.ones(episodes.length.shape, bool)])
+        params = params.replace(
+            goal_stats=update_stats(params.goal_stats, goals, goal_mask, self.axis_name)
+        )
+        if self.image_obs:
+            return params
+        obs = episodes.obs.reshape(-1, self.env.obs_size)
         return params.replace(
-            obs_stats=update_stats(
-                params.obs_stats,
-                episodes.obs.reshape(-1, self.env.obs_size),
-                upto.reshape(-1),
-                self.axis_name,
-            ),
-            goal_stats=update_stats(params.goal_stats, goals, goal_mask, self.axis_name),
+            obs_stats=update_stats(params.obs_stats, obs, upto.reshape(-1), self.axis_name)
         )
 
     def loss(self, online, params: HERParams, batch: Transitions, demos: Batch | None):
         """The summed losses of normalised batches (actor and critic terms touch disjoint
         parameters, so one Adam over both equals two), and every term for the metrics."""
         obs, goal = self._inputs(params, batch.obs, batch.goal)
-        next_obs = normalize(params.obs_stats, batch.next_obs, self.obs_clip)
+        next_obs = self._obs_input(params, batch.next_obs)
         batch = batch.replace(obs=obs, goal=goal, next_obs=next_obs)
         if demos is not None:
             demo_obs, demo_goal = self._inputs(params, demos.obs, demos.goal)
@@ -364,11 +369,12 @@ def make_learner(
     return_range(convention, gamma)  # rejects an unknown convention before tracing
     random_prob = config.random_action_probability
     space = env.action_space
+    images = getattr(env, "obs_type", "state") == "image"
     if isinstance(space, Discrete):
         if algo == "hybrid":
             raise ValueError("algo='hybrid' is not allowed for discrete actions: use 'her'")
         agent: DDPG | DQN = DQN(
-            q_network=QNetwork(hidden, space.num_actions),
+            q_network=QNetwork(hidden, space.num_actions, image_obs=images),
             gamma=gamma,
             convention=convention,
             random_action_probability=random_prob,
@@ -376,8 +382,8 @@ def make_learner(
     else:
         noise = config.exploration_noise
         agent = DDPG(
-            actor=Actor(hidden, space.size),
-            critic=Critic(hidden),
+            actor=Actor(hidden, space.size, image_obs=images),
+            critic=Critic(hidden, image_obs=images),
             gamma=gamma,
             convention=convention,
             action_l2=config.action_l2,
@@ -399,5 +405,6 @@ def make_learner(
         polyak=config.polyak,
         obs_clip=config.obs_clip,
         hem_hindsight=config.hindsight,
+        image_obs=images,
         axis_name=axis_name,
     )
