@@ -320,13 +320,15 @@ def _unknown(what: str, name: str, known: Iterable[str], prefix: str = "") -> Co
 
 
 def default_config(env_name: str = "bitflip", **overrides: Any) -> ml_collections.ConfigDict:
-    """The config for `env_name`: library defaults, then the env's recipe, then `overrides`.
+    """The config for `env_name`: library defaults, then the env's recipe, then the learner's
+    recipe for this env (`<env>_<algo>`, e.g. fetch_push_hybrid) where `algo` is given and one
+    exists, then `overrides`.
 
     Keyword arguments that are env constructor arguments (e.g. num_bits, dim) go to
     `env_kwargs`; the rest must be config fields. numpy scalars, integral floats for integer
     fields (1e6) and pathlib paths are converted to plain values.
     """
-    return _build(env_name, None, overrides)
+    return _build(env_name, RECIPES.get(f"{env_name}_{overrides.get('algo')}"), overrides)
 
 
 def recipe_config(name: str, **overrides: Any) -> ml_collections.ConfigDict:

@@ -274,3 +274,15 @@ def test_run_rejects_bad_config_before_compiling(monkeypatch):
     monkeypatch.setattr(hemjax.train, "Trainer", fail)
     with pytest.raises(ConfigError, match="batch_size"):
         hem.run(hem.default_config("bitflip", batch_size=0))
+
+
+def test_default_config_with_an_algo_uses_that_learners_recipe_for_the_env():
+    """default_config(env, algo=X) is recipe <env>_X where one exists, else the env's recipe
+    with algo X; later overrides still win."""
+    assert hem.default_config("fetch_push", algo="hybrid") == recipe_config("fetch_push_hybrid")
+    assert hem.default_config("fetch_reach", algo="her", num_envs=4) == recipe_config(
+        "fetch_reach_her", num_envs=4
+    )
+    hybrid_reach = hem.default_config("fetch_reach", algo="hybrid")
+    assert "fetch_reach_hybrid" not in RECIPES
+    assert hybrid_reach == recipe_config("fetch_reach", algo="hybrid")
