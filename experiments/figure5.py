@@ -9,7 +9,7 @@ final.csv (greedy success on 1,000 fresh goals: mean ± std over seeds, and each
 curves.csv (every evaluation of every run) and curves.png (one panel per recipe, one curve per
 size and algo). Results are written after each run, so a partial sweep keeps what finished.
 `--total_env_steps` > 0 replaces each recipe's budget (short checks on a CPU); 0 keeps it.
-`--algos=her` adds HER(-1/0) once its networks take images (hemjax/actor_critic.py).
+`--algos=hem,her` adds HER(-1/0) (recipes `<recipe>_her`, CNNs in actor and critic).
 """
 
 from __future__ import annotations
@@ -37,11 +37,9 @@ _STEPS = flags.DEFINE_integer(
 def _config(recipe: str, size: int, algo: str):
     """The recipe at image size `size` for `algo`, with this script's seeds and budget."""
     overrides = {"num_seeds": _SEEDS.value, "image_size": size}
-    if algo == "her":
-        overrides.update(algo="her", her_reward="-1/0")
     if _STEPS.value > 0:
         overrides["total_env_steps"] = _STEPS.value
-    return recipe_config(recipe, **overrides)
+    return recipe_config(recipe if algo == "hem" else f"{recipe}_her", **overrides)
 
 
 def _recipes_of(rows: list[dict]) -> list[str]:

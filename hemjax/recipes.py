@@ -312,6 +312,27 @@ _IMAGE_RECIPES = {
     ),
 }
 
+# HER(-1/0) from image observations (Figure 5), its networks reading them through CNNs: HER's
+# settings with fetch_reach_her's cycle shape, the budget of the hEM image recipe.
+_IMAGE_HER_RECIPES = {
+    f"{name}_her": Recipe(
+        env_name=recipe.env_name,
+        why="HER(-1/0) as the paper runs it (5 x 256, lr 1e-3, batch 256) on the same 48 x 48 "
+        "images, with baselines' cycle shape (8 episodes then 40 updates per iteration).",
+        overrides={
+            **recipe.overrides,
+            "algo": "her",
+            "her_reward": "-1/0",
+            **_HER_SETTINGS,
+            "num_envs": 8,
+            "updates_per_iteration": 40,
+            "eval_every": 100,
+        },
+    )
+    for name, recipe in _IMAGE_RECIPES.items()
+    if name != "sawyer_reach_image_goals"
+}
+
 RECIPES: dict[str, Recipe] = {
     **ENV_RECIPES,
     **_PROBLEM_SIZE_RECIPES,
@@ -320,4 +341,5 @@ RECIPES: dict[str, Recipe] = {
     **_HYBRID_RECIPES,
     **_HPG_RECIPES,
     **_IMAGE_RECIPES,
+    **_IMAGE_HER_RECIPES,
 }
