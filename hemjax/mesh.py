@@ -45,12 +45,22 @@ def shardings(mesh: Mesh, specs: Any) -> Any:
     )
 
 
+# LLVM optimisation level 1 for XLA's CPU backend: the bit-flip chunk compiles ~30% faster and
+# trains as fast as at the default level (BUILD_NOTES, "Start-up").
+CPU_COMPILER_OPTIONS = {"xla_backend_optimization_level": 1}
+
+
 def per_device(
     fn: Callable[..., Any], mesh: Mesh, in_specs: Any, out_specs: Any, donate_state: bool = False
 ) -> Callable[..., Any]:
     """`fn` run on every device's block (shard_map) inside one jitted program over `mesh`."""
     mapped = jax.shard_map(fn, mesh=mesh, in_specs=in_specs, out_specs=out_specs, check_vma=False)
-    return jax.jit(mapped, donate_argnums=(0,) if donate_state else ())
+    on_cpu = mesh.devices.flat[0].platform == "cpu"
+    return jax.jit(
+        mapped,
+        donate_argnums=(0,) if donate_state else (),
+        compiler_options=CPU_COMPILER_OPTIONS if on_cpu else None,
+    )
 
 
 def device_view(state: Any) -> Any:
