@@ -270,7 +270,7 @@ _IMAGE_RECIPES = {
         env_name="pointmass",
         why="The point mass recipe on 48 x 48 top-down maps with the paper's N = 80; batch 128 "
         "and a 1,024-episode buffer (0.35 MB of uint8 frames per episode) keep a CNN "
-        "iteration near 1 s on a 2-core CPU, where it passed 0.9 after 1M env steps (8 min).",
+        "iteration near 1 s on a 2-core CPU (0.9 after 1M env steps, 8 min).",
         overrides={
             "env_kwargs": {"obs_type": "image", "image_size": 48},
             **_IMAGE,
