@@ -97,31 +97,31 @@ def test_bad_image_arguments_name_the_argument():
 
 
 def test_config_routes_image_arguments_into_env_kwargs():
-    import hemjax as hem
-
     config = hem.default_config("reacher", obs_type="image", image_size=84)
     assert config.env_kwargs.obs_type == "image"
     assert config.env_kwargs.image_size == 84
     assert config.env_kwargs.goal_type == "state"
 
 
-def test_hem_runs_end_to_end_on_image_pointmass():
-    import hemjax as hem
-
-    config = hem.default_config(
-        "pointmass",
+def _tiny_image_pointmass(num_envs: int = 4, **overrides):
+    """Point mass from images for two iterations of `num_envs` episodes, evaluated after each
+    on `num_envs` goals; no progress bar, TensorBoard or compilation cache. `overrides` win."""
+    fields = dict(
         obs_type="image",
-        image_size=36,
-        num_envs=4,
-        batch_size=8,
-        updates_per_iteration=1,
-        buffer_episodes=8,
-        hidden_sizes=(16,),
-        total_env_steps=2 * 4 * 50,
+        num_envs=num_envs,
+        total_env_steps=2 * num_envs * 50,
         eval_every=1,
-        eval_episodes=4,
+        eval_episodes=num_envs,
         progress_bar=False,
         log_tensorboard=False,
+        compilation_cache="",
+    )
+    return hem.default_config("pointmass", **{**fields, **overrides})
+
+
+def test_hem_runs_end_to_end_on_image_pointmass():
+    config = _tiny_image_pointmass(
+        image_size=36, batch_size=8, updates_per_iteration=1, buffer_episodes=8, hidden_sizes=(16,)
     )
     state = hem.run(config)
     assert state.history and 0.0 <= state.history[-1]["eval_success"] <= 1.0
@@ -131,19 +131,8 @@ def test_hem_runs_end_to_end_on_image_pointmass():
 def test_hem_trains_with_image_goals_drawing_relabelled_goals_as_images():
     """hEM's E-step draws each relabelled goal vector as a goal image for the policy, while
     the weights (rewards) are judged on the vectors; unsupported pairings fail in one line."""
-    config = hem.default_config(
-        "pointmass",
-        obs_type="image",
-        goal_type="image",
-        num_envs=8,
-        batch_size=16,
-        buffer_episodes=32,
-        updates_per_iteration=2,
-        total_env_steps=8 * 50 * 2,
-        eval_every=1,
-        eval_episodes=8,
-        progress_bar=False,
-        compilation_cache="",
+    config = _tiny_image_pointmass(
+        num_envs=8, goal_type="image", batch_size=16, buffer_episodes=32, updates_per_iteration=2
     )
     train_state = hem.run(config)
     assert train_state.iteration >= 2
@@ -158,20 +147,8 @@ def test_hem_trains_with_image_goals_drawing_relabelled_goals_as_images():
 def test_her_trains_on_image_observations_through_cnns(algo):
     """HER and the hybrid read uint8 image observations through a CNN in the actor and in the
     critic; observations get no running statistics, goals keep theirs."""
-    config = hem.default_config(
-        "pointmass",
-        obs_type="image",
-        algo=algo,
-        hidden_sizes=(32,),
-        num_envs=4,
-        batch_size=16,
-        buffer_episodes=16,
-        updates_per_iteration=2,
-        total_env_steps=2 * 4 * 50,
-        eval_every=1,
-        eval_episodes=4,
-        progress_bar=False,
-        compilation_cache="",
+    config = _tiny_image_pointmass(
+        algo=algo, hidden_sizes=(32,), batch_size=16, buffer_episodes=16, updates_per_iteration=2
     )
     state = hem.run(config)
     assert 0.0 <= state.history[-1]["eval_success"] <= 1.0
