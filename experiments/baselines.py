@@ -20,7 +20,7 @@ import os
 from typing import Any
 
 from absl import app, flags
-from sweep import train_seeds, write_sweep
+from sweep import read_sweep, train_seeds, write_sweep
 
 from hemjax.config import recipe_config
 from hemjax.plots import plot_success_panels
@@ -82,21 +82,24 @@ GROUPS: dict[str, list[tuple[str, list[Run]]]] = {
 def run_group(name: str) -> None:
     out = os.path.join(_OUT.value, name)
     os.makedirs(out, exist_ok=True)
-    rows, curves = [], []
-    for task, runs in GROUPS[name]:
-        if _TASKS.value and task not in _TASKS.value:
-            continue
-        for run in runs:
-            overrides = {**run.overrides, "num_seeds": _SEEDS.value, "progress_bar": False}
-            if _BUDGET.value:
-                overrides["total_env_steps"] = _BUDGET.value
-            config = recipe_config(run.recipe, **overrides)
-            labels = {"task": task, "learner": run.label, "recipe": run.recipe}
-            row, curve = train_seeds(config, labels)
-            rows.append(row)
-            curves.extend(curve)
-            write_sweep(out, rows, curves)
-            plot_success_panels(_panels(rows, curves), os.path.join(out, "curves.png"))
+    todo = [(task, run) for task, runs in GROUPS[name] for run in runs]
+    todo = [(task, run) for task, run in todo if not _TASKS.value or task in _TASKS.value]
+    # Earlier results for the (task, learner) pairs this run does not redo are kept.
+    redo = {(task, run.label) for task, run in todo}
+    rows, curves = (
+        [r for r in kept if (r["task"], r["learner"]) not in redo] for kept in read_sweep(out)
+    )
+    for task, run in todo:
+        overrides = {**run.overrides, "num_seeds": _SEEDS.value, "progress_bar": False}
+        if _BUDGET.value:
+            overrides["total_env_steps"] = _BUDGET.value
+        config = recipe_config(run.recipe, **overrides)
+        labels = {"task": task, "learner": run.label, "recipe": run.recipe}
+        row, curve = train_seeds(config, labels)
+        rows.append(row)
+        curves.extend(curve)
+        write_sweep(out, rows, curves)
+        plot_success_panels(_panels(rows, curves), os.path.join(out, "curves.png"))
 
 
 def _panels(rows: list[dict], curves: list[dict]) -> list[tuple[str, list]]:

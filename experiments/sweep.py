@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import time
 from typing import Any
@@ -45,3 +46,24 @@ def write_sweep(out: str, rows: list[dict[str, Any]], curves: list[dict[str, Any
     """final.csv (one row per setting) and curves.csv (every evaluation) in `out`."""
     write_csv(os.path.join(out, "final.csv"), rows)
     write_csv(os.path.join(out, "curves.csv"), curves)
+
+
+def read_sweep(out: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows and curves an earlier `write_sweep` left in `out` (empty where none), numbers
+    parsed back to floats, so a partial rerun can keep what it does not redo."""
+
+    def load(name: str) -> list[dict[str, Any]]:
+        path = os.path.join(out, name)
+        if not os.path.exists(path):
+            return []
+        with open(path, newline="") as f:
+            return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(f)]
+
+    return load("final.csv"), load("curves.csv")
+
+
+def _number(text: str) -> Any:
+    try:
+        return float(text)
+    except ValueError:
+        return text
