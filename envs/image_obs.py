@@ -17,14 +17,16 @@ feeds the policy), and `EnvState.physics` is `GoalPhysics(sim=<the env's own phy
 goal=<the goal vector [G]>)`; `step` judges success on `physics.goal`. `goal_vector(state)`
 returns the vector for either kind of env. The goal image is the scene posed at the goal
 configuration (`render_goal`), drawn like an observation and without a goal marker, so for
-point mass and Sawyer (whose whole pose is its goal) the goal image of an achieved goal equals
-the observation image of the step that achieved it.
+point mass and Sawyer (whose whole pose is its goal; `goal_poses_scene`) the goal image of an
+achieved goal equals the observation image of the step that achieved it.
 
 Learners with image goals: hindsight relabelling draws new goals from the buffer's
-`achieved_goal` (vectors); hEM's E-step turns them into the policy's input with
-`env.goal_image(goal_vector)` (pure, jit/vmap-able; rendered from a fixed template of the
-scene). HER and the hybrid read image observations through their own CNNs; their goals stay
-vectors, so `hemjax.config.validate` refuses them with image goals.
+`achieved_goal` (vectors); hEM's E-step turns them into the policy's input by taking the
+stored observation frame of the step that reached the goal where that is exact
+(`goal_images_are_observations`), else with `env.goal_image(goal_vector)` (pure,
+jit/vmap-able; rendered from a fixed template of the scene). HER and the hybrid read image
+observations through their own CNNs; their goals stay vectors, so `hemjax.config.validate`
+refuses them with image goals.
 """
 
 from __future__ import annotations
@@ -82,6 +84,14 @@ class ImageInputs:
     obs_type: str = "state"
     goal_type: str = "state"
     image_size: int = 48
+    # True where the achieved goal poses the whole scene (point mass, Sawyer): the goal image of
+    # an achieved goal is then the observation image of the step that achieved it.
+    goal_poses_scene: bool = False
+
+    @property
+    def goal_images_are_observations(self) -> bool:
+        """True when relabelled goal images can be taken from stored observation frames."""
+        return self.goal_poses_scene and self.obs_type == "image" and self.goal_type == "image"
 
     def _setup_images(self, obs_type: str, goal_type: str, image_size: int) -> None:
         self.obs_type = check_choice("obs_type", obs_type, INPUT_TYPES)

@@ -49,6 +49,8 @@ class PointMass(ImageInputs, GoalEnv):
     Starts and goals are uniform over free space; the goal is never already reached at reset.
     """
 
+    goal_poses_scene = True  # the goal is the whole pose: goal images are observations
+
     stochastic = False
 
     def __init__(

@@ -63,7 +63,9 @@ def read_sweep(out: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 
 def _number(text: str) -> Any:
-    try:
-        return float(text)
-    except ValueError:
-        return text
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text

@@ -86,22 +86,25 @@ def sample_batch(
     compute_reward: Callable[[jax.Array, jax.Array], jax.Array],
     weighting: str = "episode",
     goal_input: Callable[[jax.Array], jax.Array] | None = None,
+    goal_from_obs: bool = False,
 ) -> Batch:
     """Draws `batch_size` relabelled samples from the filled part of `buffer`.
 
     `goal_input` maps relabelled goal vectors [B, G] to what the policy reads (e.g. goal images
-    [B, w, w, 3]); rewards are always judged on the vectors. It needs a relabelling strategy:
-    with "none" the buffer's desired goals are already the policy's inputs."""
+    [B, w, w, 3]); `goal_from_obs` instead takes the observation stored at the step j that
+    reached the goal (exact where that observation is the goal's image). Rewards are always
+    judged on the vectors. Both need a relabelling strategy: with "none" the buffer's desired
+    goals are already the policy's inputs."""
     episode, t, j, length = _draw_indices(buffer, key, batch_size, strategy, weighting)
     data = buffer.episodes
     reached = data.achieved_goal[episode, j]  # [B, G]
     goal = data.desired_goal[episode] if strategy == "none" else reached
     valid = (length > 0) & (buffer.size > 0)
     weight = compute_reward(reached, goal) * valid
-    if goal_input is not None:
+    if goal_input is not None or goal_from_obs:
         if strategy == "none":
             raise ValueError("hindsight='none' is not allowed with image goals: relabel them")
-        goal = goal_input(goal)
+        goal = data.obs[episode, j] if goal_from_obs else goal_input(goal)
     return Batch(
         obs=data.obs[episode, t],
         goal=goal,

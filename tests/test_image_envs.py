@@ -4,6 +4,8 @@ the state env's, argument checks, the config route, and a tiny end-to-end hEM ru
 
 from __future__ import annotations
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -12,6 +14,9 @@ import pytest
 import envs
 import hemjax as hem
 from envs.image_obs import GoalPhysics, goal_vector
+from hemjax.buffer import add_episodes, init_buffer
+from hemjax.hindsight import sample_batch
+from hemjax.rollout import rollout
 
 SIZE = 16  # small images keep the camera cheap; the envs accept any size >= 4
 NUM_ENVS = 3
@@ -82,6 +87,33 @@ def test_goal_images_of_pointmass_and_sawyer_equal_the_scene_at_the_goal():
         drawn = jax.jit(jax.vmap(env.goal_image))(state.achieved_goal)
         assert drawn.dtype == jnp.uint8
         np.testing.assert_array_equal(drawn, state.obs)
+
+
+@pytest.mark.parametrize(
+    ("name", "from_frames"), [("pointmass", True), ("sawyer_reach", True), ("reacher", False)]
+)
+def test_relabelled_goal_images_from_stored_frames_equal_drawn_ones(name, from_frames):
+    """hEM takes relabelled goal images from the buffer's observation frames exactly where the
+    goal poses the whole scene: the frames then equal the images drawn from the goal vectors.
+    Reacher's arm has two poses per fingertip position, so its goal images are drawn."""
+    env = envs.make(name, obs_type="image", goal_type="image", image_size=SIZE)
+    assert env.goal_images_are_observations == from_frames
+    assert not envs.make(name, obs_type="state", goal_type="image").goal_images_are_observations
+    if not from_frames:
+        return
+
+    def act(obs, goal, key):
+        return jax.vmap(env.sample_action)(jax.random.split(key, NUM_ENVS))
+
+    episodes, _ = rollout(env, act, lambda a: a, jax.random.key(0), NUM_ENVS)
+    buffer = add_episodes(init_buffer(episodes, capacity=NUM_ENVS), episodes)
+    key = jax.random.key(1)
+    sample = functools.partial(sample_batch, buffer, key, 32, "future", env.compute_reward)
+    frames = sample(goal_from_obs=True)
+    drawn = sample(goal_input=jax.vmap(env.goal_image))
+    assert frames.goal.dtype == jnp.uint8 and frames.goal.shape == (32, SIZE, SIZE, 3)
+    np.testing.assert_array_equal(frames.goal, drawn.goal)
+    np.testing.assert_array_equal(frames.weight, drawn.weight)
 
 
 def test_bad_image_arguments_name_the_argument():

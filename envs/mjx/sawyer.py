@@ -37,6 +37,8 @@ class SawyerReach(ImageInputs, GoalEnv):
     exactly the observation image of a state whose hand is there.
     """
 
+    goal_poses_scene = True  # the goal is the whole pose: goal images are observations
+
     def __init__(
         self,
         max_steps: int = 50,

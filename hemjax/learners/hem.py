@@ -92,11 +92,14 @@ class Learner:
         updates, opt_state = self.optimizer.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), opt_state, loss
 
-    def _goal_input(self):
-        """Relabelled goal vectors -> the policy's goal input: images for image-goal envs."""
+    def _goal_input(self) -> dict:
+        """How relabelled goal vectors become the policy's goal input (`sample_batch`'s
+        goal_input / goal_from_obs): as they are, their stored frames, or drawn images."""
+        if getattr(self.env, "goal_images_are_observations", False):
+            return {"goal_from_obs": True}
         if getattr(self.env, "goal_type", "state") == "image":
-            return jax.vmap(self.env.goal_image)
-        return None
+            return {"goal_input": jax.vmap(self.env.goal_image)}
+        return {}
 
     def iteration_step(self, state: LearnerState) -> tuple[LearnerState, dict[str, jax.Array]]:
         """Collect, insert, then `updates_per_iteration` relabelled Adam steps."""
@@ -113,7 +116,7 @@ class Learner:
                 self.hindsight,
                 self.env.compute_reward,
                 self.sample_weighting,
-                self._goal_input(),
+                **self._goal_input(),
             )
             params, opt_state, loss = self.update(params, opt_state, batch)
             return (params, opt_state), loss
