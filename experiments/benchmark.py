@@ -155,7 +155,7 @@ def training_throughput() -> list[dict]:
                 "batch_size": config.batch_size,
                 "updates_per_iteration": config.updates_per_iteration,
                 "train_env_steps_per_s": round(steps / seconds),
-                "iterations_per_s": round(iterations / seconds, 1),
+                "iterations_per_s": round(iterations / seconds, 3),
                 "first_chunk_compile_s": round(first - seconds, 2),
             }
         )
