@@ -88,16 +88,26 @@ GROUPS: dict[str, list[tuple[str, list[Run]]]] = {
 }
 
 
+def _pairs(name: str) -> list[tuple[str, Run]]:
+    """Every (task, run) of group `name`, in the group's order."""
+    return [(task, run) for task, runs in GROUPS[name] for run in runs]
+
+
 def run_group(name: str) -> None:
     out = os.path.join(_OUT.value, name)
     os.makedirs(out, exist_ok=True)
-    todo = [(task, run) for task, runs in GROUPS[name] for run in runs]
-    todo = [(task, run) for task, run in todo if not _TASKS.value or task in _TASKS.value]
+    todo = [(task, run) for task, run in _pairs(name) if not _TASKS.value or task in _TASKS.value]
     # Earlier results for the (task, learner) pairs this run does not redo are kept.
     redo = {(task, run.label) for task, run in todo}
     rows, curves = (
         [r for r in kept if (r["task"], r["learner"]) not in redo] for kept in read_sweep(out)
     )
+    # Rows, curves and panels follow the group's order, however the runs were split.
+    rank = {(task, run.label): i for i, (task, run) in enumerate(_pairs(name))}
+
+    def in_group_order(entries: list[dict]) -> list[dict]:
+        return sorted(entries, key=lambda r: rank.get((r["task"], r["learner"]), len(rank)))
+
     for task, run in todo:
         overrides = {**run.overrides, "num_seeds": _SEEDS.value, "progress_bar": False}
         if _BUDGET.value:
@@ -105,8 +115,8 @@ def run_group(name: str) -> None:
         config = recipe_config(run.recipe, **overrides)
         labels = {"task": task, "learner": run.label, "recipe": run.recipe}
         row, curve = train_seeds(config, labels)
-        rows.append(row)
-        curves.extend(curve)
+        rows = in_group_order([*rows, row])
+        curves = in_group_order([*curves, *curve])
         write_sweep(out, rows, curves)
         plot_success_panels(_panels(rows, curves), os.path.join(out, "curves.png"))
 

@@ -50,7 +50,7 @@ def write_sweep(out: str, rows: list[dict[str, Any]], curves: list[dict[str, Any
 
 def read_sweep(out: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The rows and curves an earlier `write_sweep` left in `out` (empty where none), numbers
-    parsed back to floats, so a partial rerun can keep what it does not redo."""
+    parsed back to ints or floats, so a partial rerun can keep what it does not redo."""
 
     def load(name: str) -> list[dict[str, Any]]:
         path = os.path.join(out, name)

@@ -161,8 +161,9 @@ def test_hem_runs_end_to_end_on_image_pointmass():
 
 
 def test_hem_trains_with_image_goals_drawing_relabelled_goals_as_images():
-    """hEM's E-step draws each relabelled goal vector as a goal image for the policy, while
-    the weights (rewards) are judged on the vectors; unsupported pairings fail in one line."""
+    """hEM's E-step gives the policy each relabelled goal as a goal image (for point mass the
+    stored frame that reached it), while the weights (rewards) are judged on the vectors;
+    unsupported pairings fail in one line."""
     config = _tiny_image_pointmass(
         num_envs=8, goal_type="image", batch_size=16, buffer_episodes=32, updates_per_iteration=2
     )
