@@ -1,12 +1,16 @@
-"""The ablation of N (episodes collected per iteration) on bit-flip K=50: appendix C.3, Figure 10a.
+"""The ablation of N (episodes collected per iteration), appendix C.3: Figure 10a (bit-flip K=50)
+and Figure 10b (Fetch reach from 48 x 48 images).
 
-    python experiments/ablation_n.py --out=experiments/results/ablation_n [--num_seeds=5]
-        [--ns=5,10,20,40,80]
+    python experiments/ablation_n.py --task=bitflip --out=experiments/results/ablation_n
+    python experiments/ablation_n.py --task=fetch_reach_image
+        --out=experiments/results/ablation_n_fetch_reach_image [--num_seeds=5]
+        [--ns=5,10,20,40,80] [--total_env_steps=0]
 
-Every N gets the bitflip recipe's budget of env steps (512k per seed) and evaluations at the
-same env-step points (every 64,000 steps); everything else is the recipe's, so a smaller N
-means more iterations, and more Adam steps per collected transition. Writes final.csv,
-curves.csv and curves.png (greedy success on fresh goals, mean ± std over seeds).
+Every N gets the task's budget of env steps per seed and evaluations at the same nominal env-step
+points (every N x T steps collected; bit-flip every 64,000, image Fetch reach every 16,000);
+everything else is the recipe's, so a smaller N means more iterations, and more Adam steps per
+collected transition. Writes final.csv, curves.csv and curves.png (greedy success on 1,000 fresh
+goals, mean ± std over seeds).
 """
 
 from __future__ import annotations
@@ -16,26 +20,44 @@ import os
 from absl import app, flags
 from sweep import train_seeds, write_sweep
 
+import envs
 from hemjax.config import recipe_config
 from hemjax.plots import plot_success
 
+# task: (recipe, env steps between evaluations, title of the plot)
+TASKS = {
+    "bitflip": ("bitflip", 64_000, "bit-flip K=50"),
+    "fetch_reach_image": ("fetch_reach_image", 16_000, "Fetch reach, 48x48 images"),
+}
+
+_TASK = flags.DEFINE_enum("task", "bitflip", list(TASKS), "Which of Figure 10a/b.")
 _OUT = flags.DEFINE_string("out", "experiments/results/ablation_n", "Output directory.")
 _SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per N.")
 _NS = flags.DEFINE_list("ns", ["5", "10", "20", "40", "80"], "Episodes per iteration N.")
-
-EVAL_ENV_STEPS = 64_000  # env steps per seed between evaluations, the same for every N
+_STEPS = flags.DEFINE_integer(
+    "total_env_steps", 0, "Env steps per seed for every N; 0 keeps the recipe's budget."
+)
 
 
 def main(argv):
     del argv
+    recipe, eval_env_steps, title = TASKS[_TASK.value]
+    configs = []
+    for n in map(int, _NS.value):
+        config = recipe_config(recipe, num_seeds=_SEEDS.value, num_envs=n)
+        if _STEPS.value > 0:
+            config.total_env_steps = _STEPS.value
+        max_steps = envs.make(config.env_name, **config.env_kwargs).max_steps
+        steps_per_iteration = n * max_steps
+        if eval_env_steps % steps_per_iteration:
+            raise app.UsageError(
+                f"ns={n} is not allowed: N x {max_steps} must divide {eval_env_steps}"
+            )
+        config.eval_every = eval_env_steps // steps_per_iteration
+        configs.append((n, config))
     os.makedirs(_OUT.value, exist_ok=True)
     rows, curves = [], []
-    for n in map(int, _NS.value):
-        config = recipe_config("bitflip", num_seeds=_SEEDS.value, num_envs=n)
-        steps_per_iteration = n * config.env_kwargs.num_bits
-        if EVAL_ENV_STEPS % steps_per_iteration:
-            raise ValueError(f"ns={n} is not allowed: N x 50 must divide {EVAL_ENV_STEPS}")
-        config.eval_every = EVAL_ENV_STEPS // steps_per_iteration
+    for n, config in configs:
         row, curve = train_seeds(config, {"N": n})
         rows.append(row)
         curves.extend(curve)
@@ -43,7 +65,7 @@ def main(argv):
         plot_success(
             [(f"N={r['N']}", [c for c in curves if c["N"] == r["N"]]) for r in rows],
             os.path.join(_OUT.value, "curves.png"),
-            f"bit-flip K=50, {_SEEDS.value} seeds per N",
+            f"{title}, {_SEEDS.value} seeds per N",
         )
 
 

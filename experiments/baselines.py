@@ -1,6 +1,7 @@
 """The paper's comparisons: hEM against HER (-1/0 and 0/1 rewards), HPG and the HER + hEM hybrid.
 
     python experiments/baselines.py --groups=floors [--num_seeds=3] [--budget=N] [--tasks=...]
+        [--learners=...]
 
 Groups (each a set of tasks, each task a set of learners on the same env):
   floors    DQN + HER on bit-flip K=25 and DDPG + HER on Fetch reach, 50k env steps
@@ -31,6 +32,9 @@ _GROUPS = flags.DEFINE_list("groups", ["floors"], "Groups to run (see the module
 _SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per learner.")
 _BUDGET = flags.DEFINE_integer("budget", 0, "Env steps per seed for every run (0: the task's).")
 _TASKS = flags.DEFINE_list("tasks", [], "Only these tasks of the groups (default: all).")
+_LEARNERS = flags.DEFINE_list(
+    "learners", [], "Only these learners of the tasks, by label, e.g. HER(-1/0) (default: all)."
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,7 +100,12 @@ def _pairs(name: str) -> list[tuple[str, Run]]:
 def run_group(name: str) -> None:
     out = os.path.join(_OUT.value, name)
     os.makedirs(out, exist_ok=True)
-    todo = [(task, run) for task, run in _pairs(name) if not _TASKS.value or task in _TASKS.value]
+    todo = [
+        (task, run)
+        for task, run in _pairs(name)
+        if (not _TASKS.value or task in _TASKS.value)
+        and (not _LEARNERS.value or run.label in _LEARNERS.value)
+    ]
     # Earlier results for the (task, learner) pairs this run does not redo are kept.
     redo = {(task, run.label) for task, run in todo}
     rows, curves = (
@@ -139,6 +148,13 @@ def main(argv):
     for name in _GROUPS.value:
         if name not in GROUPS:
             raise app.UsageError(f"--groups: unknown group {name!r}; known: {', '.join(GROUPS)}")
+    known = list(dict.fromkeys(run.label for name in _GROUPS.value for _, run in _pairs(name)))
+    for label in _LEARNERS.value:
+        if label not in known:
+            raise app.UsageError(
+                f"--learners: unknown learner {label!r}; known: {', '.join(known)}"
+            )
+    for name in _GROUPS.value:
         run_group(name)
 
 

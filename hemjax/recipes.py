@@ -188,8 +188,8 @@ _PROBLEM_SIZE_RECIPES = {
     ),
 }
 
-# HER on the tasks the paper compares it on: navigation (Figure 3), the reaching tasks
-# (Figure 4) and the Fetch object tasks (Figure 6).
+# HER on navigation (Figure 3) and the Fetch object tasks (Figure 6), on the env's cycle shape;
+# the reaching tasks of Figure 4 get baselines' cycle shape below.
 _HER_RECIPES = {
     f"{env}_her": Recipe(
         env_name=env,
@@ -198,9 +198,6 @@ _HER_RECIPES = {
     )
     for env in (
         "navigation",
-        "pointmass",
-        "reacher",
-        "sawyer_reach",
         "fetch_push",
         "fetch_slide",
         "fetch_pick_and_place",
@@ -236,19 +233,23 @@ _TUNED_HER_RECIPES = {
             "eval_every": 250,
         },
     ),
-    "fetch_reach_her": Recipe(
-        env_name="fetch_reach",
-        why="DDPG + HER as the paper runs it (5 x 256, lr 1e-3, batch 256) with baselines' cycle "
-        "shape: 8 episodes then 40 updates per iteration.",
-        overrides={
-            "algo": "her",
-            **_HER_SETTINGS,
-            "num_envs": 8,
-            "updates_per_iteration": 40,
-            "buffer_episodes": 2048,
-            "eval_every": 10,
-        },
-    ),
+    **{
+        f"{env}_her": Recipe(
+            env_name=env,
+            why="DDPG + HER as the paper runs it (5 x 256, lr 1e-3, batch 256) with baselines' "
+            "cycle shape: 8 episodes then 40 updates per iteration (on Fetch reach, the env "
+            "recipe's 64 episodes x 16 updates reached 0.94 at 25.6k env steps, this 0.99 at 8k).",
+            overrides={
+                "algo": "her",
+                **_HER_SETTINGS,
+                "num_envs": 8,
+                "updates_per_iteration": 40,
+                "buffer_episodes": 2048,
+                "eval_every": 10,
+            },
+        )
+        for env in ("pointmass", "reacher", "fetch_reach", "sawyer_reach")
+    },
 }
 
 # HPG on the discrete tasks of the paper's comparison (Figure 11, appendix C.4). One HPG step

@@ -160,13 +160,21 @@ def test_hem_runs_end_to_end_on_image_pointmass():
     assert np.all(np.isfinite(jax.tree.leaves(jax.tree.map(np.sum, state.params))))
 
 
-def test_hem_trains_with_image_goals_drawing_relabelled_goals_as_images():
-    """hEM's E-step gives the policy each relabelled goal as a goal image (for point mass the
-    stored frame that reached it), while the weights (rewards) are judged on the vectors;
-    unsupported pairings fail in one line."""
+@pytest.mark.parametrize("obs_type", ["image", "state"])
+def test_hem_trains_with_image_goals_drawing_relabelled_goals_as_images(obs_type):
+    """hEM's E-step gives the policy each relabelled goal as a goal image (the stored frame
+    that reached it with image observations, else drawn from the goal vector), while the
+    weights (rewards) are judged on the vectors; unsupported pairings fail in one line."""
     config = _tiny_image_pointmass(
-        num_envs=8, goal_type="image", batch_size=16, buffer_episodes=32, updates_per_iteration=2
+        num_envs=8,
+        obs_type=obs_type,
+        goal_type="image",
+        batch_size=16,
+        buffer_episodes=32,
+        updates_per_iteration=2,
     )
+    env = envs.make("pointmass", **config.env_kwargs)
+    assert env.goal_images_are_observations == (obs_type == "image")
     train_state = hem.run(config)
     assert train_state.iteration >= 2
     assert np.isfinite(train_state.history[-1]["loss"])
