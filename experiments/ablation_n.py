@@ -4,7 +4,7 @@ and Figure 10b (Fetch reach from 48 x 48 images).
     python experiments/ablation_n.py --task=bitflip --out=experiments/results/ablation_n
     python experiments/ablation_n.py --task=fetch_reach_image
         --out=experiments/results/ablation_n_fetch_reach_image [--num_seeds=5]
-        [--ns=5,10,20,40,80] [--total_env_steps=0]
+        [--ns=5,10,20,40,80] [--total_env_steps=0] [--eval_episodes=0]
 
 Every N gets the task's budget of env steps per seed and evaluations at the same nominal env-step
 points (every N x T steps collected; bit-flip every 64,000, image Fetch reach every 16,000);
@@ -34,6 +34,12 @@ _TASK = flags.DEFINE_enum("task", "bitflip", list(TASKS), "Which of Figure 10a/b
 _OUT = flags.DEFINE_string("out", "experiments/results/ablation_n", "Output directory.")
 _SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per N.")
 _NS = flags.DEFINE_list("ns", ["5", "10", "20", "40", "80"], "Episodes per iteration N.")
+_EVAL_EPISODES = flags.DEFINE_integer(
+    "eval_episodes",
+    0,
+    "Fresh goals per seed at each curve point (0: the recipe's 1,000); the final evaluation "
+    "always uses 1,000 per seed.",
+)
 _STEPS = flags.DEFINE_integer(
     "total_env_steps", 0, "Env steps per seed for every N; 0 keeps the recipe's budget."
 )
@@ -47,6 +53,8 @@ def main(argv):
         config = recipe_config(recipe, num_seeds=_SEEDS.value, num_envs=n)
         if _STEPS.value > 0:
             config.total_env_steps = _STEPS.value
+        if _EVAL_EPISODES.value > 0:
+            config.eval_episodes = _EVAL_EPISODES.value
         max_steps = envs.make(config.env_name, **config.env_kwargs).max_steps
         steps_per_iteration = n * max_steps
         if eval_env_steps % steps_per_iteration:
