@@ -1,7 +1,7 @@
 """The paper's comparisons: hEM against HER (-1/0 and 0/1 rewards), HPG and the HER + hEM hybrid.
 
     python experiments/baselines.py --groups=floors [--num_seeds=3] [--budget=N] [--tasks=...]
-        [--learners=...] [--eval_episodes=N]
+        [--learners=...] [--eval_every=N] [--eval_episodes=N]
 
 Groups (each a set of tasks, each task a set of learners on the same env):
   floors    DQN + HER on bit-flip K=25 and DDPG + HER on Fetch reach, 50k env steps
@@ -31,6 +31,9 @@ _OUT = flags.DEFINE_string("out", "experiments/results/baselines", "Output direc
 _GROUPS = flags.DEFINE_list("groups", ["floors"], "Groups to run (see the module docstring).")
 _SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per learner.")
 _BUDGET = flags.DEFINE_integer("budget", 0, "Env steps per seed for every run (0: the task's).")
+_EVAL_EVERY = flags.DEFINE_integer(
+    "eval_every", 0, "Iterations between curve points (0: the recipe's)."
+)
 _EVAL_EPISODES = flags.DEFINE_integer(
     "eval_episodes",
     0,
@@ -127,6 +130,8 @@ def run_group(name: str) -> None:
         overrides = {**run.overrides, "num_seeds": _SEEDS.value, "progress_bar": False}
         if _BUDGET.value:
             overrides["total_env_steps"] = _BUDGET.value
+        if _EVAL_EVERY.value:
+            overrides["eval_every"] = _EVAL_EVERY.value
         if _EVAL_EPISODES.value:
             overrides["eval_episodes"] = _EVAL_EPISODES.value
         config = recipe_config(run.recipe, **overrides)
