@@ -115,17 +115,16 @@ def run_group(name: str) -> None:
         if (not _TASKS.value or task in _TASKS.value)
         and (not _LEARNERS.value or run.label in _LEARNERS.value)
     ]
-    # Earlier results for the (task, learner) pairs this run does not redo are kept.
+    # Results for the (task, learner) pairs this run does not redo are kept, read again before
+    # each write, so runs of disjoint pairs may share `out` at the same time.
     redo = {(task, run.label) for task, run in todo}
-    rows, curves = (
-        [r for r in kept if (r["task"], r["learner"]) not in redo] for kept in read_sweep(out)
-    )
     # Rows, curves and panels follow the group's order, however the runs were split.
     rank = {(task, run.label): i for i, (task, run) in enumerate(_pairs(name))}
 
     def in_group_order(entries: list[dict]) -> list[dict]:
         return sorted(entries, key=lambda r: rank.get((r["task"], r["learner"]), len(rank)))
 
+    done_rows, done_curves = [], []
     for task, run in todo:
         overrides = {**run.overrides, "num_seeds": _SEEDS.value, "progress_bar": False}
         if _BUDGET.value:
@@ -137,8 +136,13 @@ def run_group(name: str) -> None:
         config = recipe_config(run.recipe, **overrides)
         labels = {"task": task, "learner": run.label, "recipe": run.recipe}
         row, curve = train_seeds(config, labels)
-        rows = in_group_order([*rows, row])
-        curves = in_group_order([*curves, *curve])
+        done_rows.append(row)
+        done_curves.extend(curve)
+        kept_rows, kept_curves = (
+            [r for r in kept if (r["task"], r["learner"]) not in redo] for kept in read_sweep(out)
+        )
+        rows = in_group_order([*kept_rows, *done_rows])
+        curves = in_group_order([*kept_curves, *done_curves])
         write_sweep(out, rows, curves)
         plot_success_panels(_panels(rows, curves), os.path.join(out, "curves.png"))
 
