@@ -48,6 +48,8 @@ _STEPS = flags.DEFINE_integer(
 def main(argv):
     del argv
     recipe, eval_env_steps, title = TASKS[_TASK.value]
+    task = recipe_config(recipe)
+    max_steps = envs.make(task.env_name, **task.env_kwargs).max_steps
     configs = []
     for n in map(int, _NS.value):
         config = recipe_config(recipe, num_seeds=_SEEDS.value, num_envs=n)
@@ -55,7 +57,6 @@ def main(argv):
             config.total_env_steps = _STEPS.value
         if _EVAL_EPISODES.value > 0:
             config.eval_episodes = _EVAL_EPISODES.value
-        max_steps = envs.make(config.env_name, **config.env_kwargs).max_steps
         steps_per_iteration = n * max_steps
         if eval_env_steps % steps_per_iteration:
             raise app.UsageError(
