@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 
 from absl import app, flags
-from sweep import train_seeds, write_sweep
+from sweep import budget_overrides, define_budget_flags, train_seeds, write_sweep
 
 import envs
 from hemjax.config import recipe_config
@@ -34,15 +34,7 @@ _TASK = flags.DEFINE_enum("task", "bitflip", list(TASKS), "Which of Figure 10a/b
 _OUT = flags.DEFINE_string("out", "experiments/results/ablation_n", "Output directory.")
 _SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per N.")
 _NS = flags.DEFINE_list("ns", ["5", "10", "20", "40", "80"], "Episodes per iteration N.")
-_EVAL_EPISODES = flags.DEFINE_integer(
-    "eval_episodes",
-    0,
-    "Fresh goals per seed at each curve point (0: the recipe's 1,000); the final evaluation "
-    "always uses 1,000 per seed.",
-)
-_STEPS = flags.DEFINE_integer(
-    "total_env_steps", 0, "Env steps per seed for every N; 0 keeps the recipe's budget."
-)
+_STEPS, _EVAL_EPISODES = define_budget_flags("every N")
 
 
 def main(argv):
@@ -52,11 +44,12 @@ def main(argv):
     max_steps = envs.make(task.env_name, **task.env_kwargs).max_steps
     configs = []
     for n in map(int, _NS.value):
-        config = recipe_config(recipe, num_seeds=_SEEDS.value, num_envs=n)
-        if _STEPS.value > 0:
-            config.total_env_steps = _STEPS.value
-        if _EVAL_EPISODES.value > 0:
-            config.eval_episodes = _EVAL_EPISODES.value
+        config = recipe_config(
+            recipe,
+            num_seeds=_SEEDS.value,
+            num_envs=n,
+            **budget_overrides(_STEPS.value, _EVAL_EPISODES.value),
+        )
         steps_per_iteration = n * max_steps
         if eval_env_steps % steps_per_iteration:
             raise app.UsageError(

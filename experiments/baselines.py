@@ -1,7 +1,7 @@
 """The paper's comparisons: hEM against HER (-1/0 and 0/1 rewards), HPG and the HER + hEM hybrid.
 
-    python experiments/baselines.py --groups=floors [--num_seeds=3] [--budget=N] [--tasks=...]
-        [--learners=...] [--eval_every=N] [--eval_episodes=N]
+    python experiments/baselines.py --groups=floors [--num_seeds=3] [--total_env_steps=N]
+        [--tasks=...] [--learners=...] [--eval_every=N] [--eval_episodes=N]
 
 Groups (each a set of tasks, each task a set of learners on the same env):
   floors    DQN + HER on bit-flip K=25 and DDPG + HER on Fetch reach, 50k env steps
@@ -22,7 +22,7 @@ import os
 from typing import Any
 
 from absl import app, flags
-from sweep import read_sweep, train_seeds, write_sweep
+from sweep import budget_overrides, define_budget_flags, read_sweep, train_seeds, write_sweep
 
 from hemjax.config import recipe_config
 from hemjax.plots import plot_success_panels
@@ -30,15 +30,9 @@ from hemjax.plots import plot_success_panels
 _OUT = flags.DEFINE_string("out", "experiments/results/baselines", "Output directory.")
 _GROUPS = flags.DEFINE_list("groups", ["floors"], "Groups to run (see the module docstring).")
 _SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per learner.")
-_BUDGET = flags.DEFINE_integer("budget", 0, "Env steps per seed for every run (0: the task's).")
+_STEPS, _EVAL_EPISODES = define_budget_flags("every run")
 _EVAL_EVERY = flags.DEFINE_integer(
     "eval_every", 0, "Iterations between curve points (0: the recipe's)."
-)
-_EVAL_EPISODES = flags.DEFINE_integer(
-    "eval_episodes",
-    0,
-    "Fresh goals per seed at each curve point (0: the recipe's 1,000); the final evaluation "
-    "always uses 1,000 per seed.",
 )
 _TASKS = flags.DEFINE_list("tasks", [], "Only these tasks of the groups (default: all).")
 _LEARNERS = flags.DEFINE_list(
@@ -126,13 +120,14 @@ def run_group(name: str) -> None:
 
     done_rows, done_curves = [], []
     for task, run in todo:
-        overrides = {**run.overrides, "num_seeds": _SEEDS.value, "progress_bar": False}
-        if _BUDGET.value:
-            overrides["total_env_steps"] = _BUDGET.value
+        overrides = {
+            **run.overrides,
+            "num_seeds": _SEEDS.value,
+            "progress_bar": False,
+            **budget_overrides(_STEPS.value, _EVAL_EPISODES.value),
+        }
         if _EVAL_EVERY.value:
             overrides["eval_every"] = _EVAL_EVERY.value
-        if _EVAL_EPISODES.value:
-            overrides["eval_episodes"] = _EVAL_EPISODES.value
         config = recipe_config(run.recipe, **overrides)
         labels = {"task": task, "learner": run.label, "recipe": run.recipe}
         row, curve = train_seeds(config, labels)

@@ -2,13 +2,14 @@
 
     python experiments/figure5.py --out=experiments/results/figure5 [--num_seeds=5]
         [--recipes=pointmass_image,reacher_image,fetch_reach_image,sawyer_reach_image]
-        [--sizes=48,84] [--algos=hem] [--total_env_steps=0]
+        [--sizes=48,84] [--algos=hem] [--total_env_steps=0] [--eval_episodes=0]
 
 Trains every (recipe, image size, algo) with `num_seeds` seeds in one program and writes
 final.csv (greedy success on 1,000 fresh goals: mean ± std over seeds, and each seed's),
 curves.csv (every evaluation of every run) and curves.png (one panel per recipe, one curve per
 size and algo). Results are written after each run, so a partial sweep keeps what finished.
-`--total_env_steps` > 0 replaces each recipe's budget (short checks on a CPU); 0 keeps it.
+`--total_env_steps` > 0 replaces each recipe's budget (short checks on a CPU), and
+`--eval_episodes` > 0 the goals per curve point; 0 keeps the recipe's.
 `--algos=hem,her` adds HER(-1/0) (recipes `<recipe>_her`, CNNs in actor and critic).
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 import os
 
 from absl import app, flags
-from sweep import train_seeds, write_sweep
+from sweep import budget_overrides, define_budget_flags, train_seeds, write_sweep
 
 from hemjax.config import recipe_config
 from hemjax.plots import plot_success_panels
@@ -29,17 +30,17 @@ _SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per run.")
 _RECIPES = flags.DEFINE_list("recipes", FIGURE5_RECIPES, "Image recipes (hemjax/recipes.py).")
 _SIZES = flags.DEFINE_list("sizes", ["48", "84"], "Image sizes w (images are w x w x 3).")
 _ALGOS = flags.DEFINE_list("algos", ["hem"], "Learners: hem, her (HER with -1/0 rewards).")
-_STEPS = flags.DEFINE_integer(
-    "total_env_steps", 0, "Env steps per seed for every run; 0 keeps each recipe's budget."
-)
+_STEPS, _EVAL_EPISODES = define_budget_flags("every run")
 
 
 def _config(recipe: str, size: int, algo: str):
     """The recipe at image size `size` for `algo`, with this script's seeds and budget."""
-    overrides = {"num_seeds": _SEEDS.value, "image_size": size}
-    if _STEPS.value > 0:
-        overrides["total_env_steps"] = _STEPS.value
-    return recipe_config(recipe if algo == "hem" else f"{recipe}_her", **overrides)
+    return recipe_config(
+        recipe if algo == "hem" else f"{recipe}_her",
+        num_seeds=_SEEDS.value,
+        image_size=size,
+        **budget_overrides(_STEPS.value, _EVAL_EPISODES.value),
+    )
 
 
 def _recipes_of(rows: list[dict]) -> list[str]:

@@ -4,21 +4,52 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 import time
 from typing import Any
 
 import ml_collections
+from absl import flags
 
 import hemjax as hem
 from hemjax.logger import write_csv
 
 CURVE_FIELDS = ("iteration", "env_steps", "eval_success", "eval_success_std", "wall_time")
+FINAL_EVAL_EPISODES = 1000  # fresh goals per seed in every sweep's final evaluation
+
+
+def define_budget_flags(scope: str) -> tuple[flags.FlagHolder[int], flags.FlagHolder[int]]:
+    """--total_env_steps and --eval_episodes, the two shortenings every sweep script offers;
+    `scope` names what the budget applies to, e.g. "every N". Pass their values to
+    `budget_overrides`. They are listed with the script's own flags in --helpshort."""
+    script = sys.argv[0]  # the name absl files the running script's flags under
+    steps = flags.DEFINE_integer(
+        "total_env_steps",
+        0,
+        f"Env steps per seed for {scope}; 0 keeps each recipe's budget.",
+        module_name=script,
+    )
+    episodes = flags.DEFINE_integer(
+        "eval_episodes",
+        0,
+        "Fresh goals per seed at each curve point (0: the recipe's); the final evaluation "
+        f"always uses {FINAL_EVAL_EPISODES:,} per seed.",
+        module_name=script,
+    )
+    return steps, episodes
+
+
+def budget_overrides(total_env_steps: int, eval_episodes: int) -> dict[str, int]:
+    """Config overrides for the values of `define_budget_flags`' flags: those given (> 0)."""
+    given = {"total_env_steps": total_env_steps, "eval_episodes": eval_episodes}
+    return {field: value for field, value in given.items() if value > 0}
 
 
 def train_seeds(
     config: ml_collections.ConfigDict, labels: dict[str, Any]
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Runs `config` (all its seeds in one program) and evaluates it on 1,000 fresh goals.
+    """Runs `config` (all its seeds in one program) and evaluates it on FINAL_EVAL_EPISODES fresh
+    goals per seed.
 
     Returns (row, curve): row = labels + seeds, env steps per seed, final greedy success mean and
     std over seeds, per-seed success and wall seconds (compile included); curve = labels + every
@@ -27,7 +58,7 @@ def train_seeds(
     start = time.perf_counter()
     state = hem.run(config)
     seconds = time.perf_counter() - start
-    final = hem.evaluate(state, num_episodes=1000)
+    final = hem.evaluate(state, num_episodes=FINAL_EVAL_EPISODES)
     row = {
         **labels,
         "seeds": config.num_seeds,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import tempfile
 from typing import Any
 
 SCALARS = ("eval_success", "eval_success_std", "train_success", "loss", "episode_length")
@@ -49,11 +50,21 @@ class MetricsLogger:
 
 def write_csv(path: str, rows: list[dict[str, Any]]) -> None:
     """Rows of scalars to CSV; the columns are every key of any row, in order of first use (list
-    values are dropped). Every CSV of the project is written here."""
+    values are dropped). Every CSV of the project is written here, atomically: a reader, or a
+    run killed mid-write, sees the old file or the new one, never a torn one."""
     columns = list(
         dict.fromkeys(k for row in rows for k, v in row.items() if not isinstance(v, list | tuple))
     )
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
+    folder, name = os.path.split(os.path.abspath(path))
+    with tempfile.NamedTemporaryFile(
+        "w", newline="", dir=folder, prefix=f".{name}.", suffix=".tmp", delete=False
+    ) as f:
+        try:
+            writer = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows)
+        except BaseException:
+            os.unlink(f.name)
+            raise
+    os.chmod(f.name, 0o644)
+    os.replace(f.name, path)
