@@ -63,9 +63,9 @@ def main(argv):
         row, curve = train_seeds(config, {"N": n})
         rows.append(row)
         curves.extend(curve)
-        write_sweep(_OUT.value, rows, curves)
+        all_rows, all_curves = write_sweep(_OUT.value, rows, curves, keys=("N",))
         plot_success(
-            [(f"N={r['N']}", [c for c in curves if c["N"] == r["N"]]) for r in rows],
+            [(f"N={r['N']}", [c for c in all_curves if c["N"] == r["N"]]) for r in all_rows],
             os.path.join(_OUT.value, "curves.png"),
             f"{title}, {_SEEDS.value} seeds per N",
         )

@@ -35,16 +35,18 @@ def main(argv):
             row, curve = train_seeds(config, {"recipe": recipe, "weighting": weighting})
             rows.append(row)
             curves.extend(curve)
-            write_sweep(_OUT.value, rows, curves)
+            all_rows, all_curves = write_sweep(
+                _OUT.value, rows, curves, keys=("recipe", "weighting")
+            )
     panels = [
         (
             r,
             [
-                (w, [c for c in curves if (c["recipe"], c["weighting"]) == (r, w)])
+                (w, [c for c in all_curves if (c["recipe"], c["weighting"]) == (r, w)])
                 for w in WEIGHTINGS
             ],
         )
-        for r in _RECIPES.value
+        for r in dict.fromkeys(row["recipe"] for row in all_rows)
     ]
     plot_success_panels(panels, os.path.join(_OUT.value, "curves.png"))
 

@@ -22,7 +22,7 @@ import os
 from typing import Any
 
 from absl import app, flags
-from sweep import budget_overrides, define_budget_flags, read_sweep, train_seeds, write_sweep
+from sweep import budget_overrides, define_budget_flags, train_seeds, write_sweep
 
 from hemjax.config import recipe_config
 from hemjax.plots import plot_success_panels
@@ -109,14 +109,13 @@ def run_group(name: str) -> None:
         if (not _TASKS.value or task in _TASKS.value)
         and (not _LEARNERS.value or run.label in _LEARNERS.value)
     ]
-    # Results for the (task, learner) pairs this run does not redo are kept, read again before
-    # each write, so runs of disjoint pairs may share `out` at the same time.
-    redo = {(task, run.label) for task, run in todo}
-    # Rows, curves and panels follow the group's order, however the runs were split.
+    # Rows, curves and panels follow the group's order, however the runs were split; results of
+    # the pairs this run does not redo are kept (re-read before each write, so runs of disjoint
+    # pairs may share `out` at the same time).
     rank = {(task, run.label): i for i, (task, run) in enumerate(_pairs(name))}
 
-    def in_group_order(entries: list[dict]) -> list[dict]:
-        return sorted(entries, key=lambda r: rank.get((r["task"], r["learner"]), len(rank)))
+    def in_group_order(entry: dict) -> int:
+        return rank.get((entry["task"], entry["learner"]), len(rank))
 
     done_rows, done_curves = [], []
     for task, run in todo:
@@ -133,12 +132,9 @@ def run_group(name: str) -> None:
         row, curve = train_seeds(config, labels)
         done_rows.append(row)
         done_curves.extend(curve)
-        kept_rows, kept_curves = (
-            [r for r in kept if (r["task"], r["learner"]) not in redo] for kept in read_sweep(out)
+        rows, curves = write_sweep(
+            out, done_rows, done_curves, keys=("task", "learner"), order=in_group_order
         )
-        rows = in_group_order([*kept_rows, *done_rows])
-        curves = in_group_order([*kept_curves, *done_curves])
-        write_sweep(out, rows, curves)
         plot_success_panels(_panels(rows, curves), os.path.join(out, "curves.png"))
 
 

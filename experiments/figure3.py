@@ -44,16 +44,16 @@ def main(argv):
             row, curve = train(env_name, size)
             rows.append(row)
             curves.extend(curve)
-            write_sweep(_OUT.value, rows, curves)
+            all_rows, all_curves = write_sweep(_OUT.value, rows, curves, keys=("env", "K"))
     plot_final_by_size(
         [
-            (f"{env_name}: final greedy success", [r for r in rows if r["env"] == env_name])
+            (f"{env_name}: final greedy success", [r for r in all_rows if r["env"] == env_name])
             for env_name in ("bitflip", "navigation")
         ],
         os.path.join(_OUT.value, "final.png"),
     )
     for env_name, size in (("bitflip", 50), ("bitflip", 100), ("navigation", 40)):
-        curve = [c for c in curves if c["env"] == env_name and c["K"] == size]
+        curve = [c for c in all_curves if c["env"] == env_name and c["K"] == size]
         if curve:
             plot_success(
                 [(f"hEM, {_SEEDS.value} seeds", curve)],

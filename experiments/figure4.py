@@ -36,11 +36,13 @@ def main(argv):
         row, curve = train_seeds(config, {"env": config.env_name, "recipe": recipe})
         rows.append(row)
         curves.extend(curve)
-        write_sweep(_OUT.value, rows, curves)
-        label = f"{_SEEDS.value} seeds"
+        all_rows, all_curves = write_sweep(_OUT.value, rows, curves, keys=("recipe",))
         panels = [
-            (r["recipe"], [(label, [c for c in curves if c["recipe"] == r["recipe"]])])
-            for r in rows
+            (
+                r["recipe"],
+                [(f"{r['seeds']} seeds", [c for c in all_curves if c["recipe"] == r["recipe"]])],
+            )
+            for r in all_rows
         ]
         plot_success_panels(panels, os.path.join(_OUT.value, "curves.png"))
 

@@ -73,8 +73,12 @@ def main(argv):
                 row, curve = train_seeds(config, labels)
                 rows.append(row)
                 curves.extend(curve)
-                write_sweep(_OUT.value, rows, curves)
-                panels = [(name, _curves(rows, curves, name)) for name in _recipes_of(rows)]
+                all_rows, all_curves = write_sweep(
+                    _OUT.value, rows, curves, keys=("recipe", "size", "algo")
+                )
+                panels = [
+                    (name, _curves(all_rows, all_curves, name)) for name in _recipes_of(all_rows)
+                ]
                 plot_success_panels(panels, os.path.join(_OUT.value, "curves.png"))
 
 

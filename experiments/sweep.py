@@ -6,6 +6,7 @@ import csv
 import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import ml_collections
@@ -73,15 +74,42 @@ def train_seeds(
     return row, curve
 
 
-def write_sweep(out: str, rows: list[dict[str, Any]], curves: list[dict[str, Any]]) -> None:
-    """final.csv (one row per setting) and curves.csv (every evaluation) in `out`."""
-    write_csv(os.path.join(out, "final.csv"), rows)
-    write_csv(os.path.join(out, "curves.csv"), curves)
+def write_sweep(
+    out: str,
+    rows: list[dict[str, Any]],
+    curves: list[dict[str, Any]],
+    keys: tuple[str, ...],
+    order: Callable[[dict[str, Any]], Any] | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """final.csv (one row per setting) and curves.csv (every evaluation) in `out`, merged with
+    what earlier runs left there: a setting (its values of `keys`) that `rows` has replaces the
+    earlier one in place, the others are kept, so a partial rerun loses nothing it did not redo.
+    Rows and curves are then stably sorted by `order`, if given. Returns the merged (rows,
+    curves)."""
+
+    def key(entry: dict[str, Any]) -> tuple:
+        return tuple(entry.get(name) for name in keys)
+
+    new = {key(row) for row in rows}
+    old_rows, old_curves = _read_sweep(out)
+    merged = [row for row in old_rows if key(row) not in new] + rows
+    place = {k: i for i, k in enumerate(dict.fromkeys(key(row) for row in old_rows + rows))}
+    merged_rows = sorted(merged, key=lambda row: place[key(row)])
+    merged_curves = sorted(
+        [c for c in old_curves if key(c) not in new] + curves,
+        key=lambda c: place.get(key(c), len(place)),
+    )
+    if order is not None:
+        merged_rows = sorted(merged_rows, key=order)
+        merged_curves = sorted(merged_curves, key=order)
+    write_csv(os.path.join(out, "final.csv"), merged_rows)
+    write_csv(os.path.join(out, "curves.csv"), merged_curves)
+    return merged_rows, merged_curves
 
 
-def read_sweep(out: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _read_sweep(out: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The rows and curves an earlier `write_sweep` left in `out` (empty where none), numbers
-    parsed back to ints or floats, so a partial rerun can keep what it does not redo."""
+    parsed back to ints or floats."""
 
     def load(name: str) -> list[dict[str, Any]]:
         path = os.path.join(out, name)
