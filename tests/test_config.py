@@ -153,10 +153,15 @@ def test_global_sizes_must_split_over_devices():
         validate(config, num_devices=4)
 
 
+# Presets retuned since recipes.py, each for a measured reason given in its recipe's `why`.
+RETUNED = {"sawyer_reach": {"anneal_iterations": 100, "final_lr_fraction": 0.1}}
+
+
 @pytest.mark.parametrize("env_name", envs.names())
 def test_default_config_is_what_the_presets_gave(env_name):
-    """Same values as before recipes.py; env_kwargs only gain the constructor defaults."""
-    before = json.loads(BEFORE_RECIPES.read_text())[env_name]
+    """Same values as before recipes.py, except RETUNED; env_kwargs only gain the constructor
+    defaults."""
+    before = {**json.loads(BEFORE_RECIPES.read_text())[env_name], **RETUNED.get(env_name, {})}
     now = json.loads(hem.default_config(env_name).to_json())
     assert {k: now[k] for k in before if k != "env_kwargs"} == {
         k: v for k, v in before.items() if k != "env_kwargs"
