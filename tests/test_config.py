@@ -250,16 +250,23 @@ def test_recipes_layer_on_their_env_recipe():
     k100 = recipe_config("bitflip_k100")
     assert (k100.env_kwargs.num_bits, k100.num_envs, k100.hidden_sizes) == (100, 32, (1024,))
     assert k100.updates_per_iteration == ENV_RECIPES["bitflip"].overrides["updates_per_iteration"]
-    her = recipe_config("fetch_push_her", num_seeds=2)
+    her = recipe_config("navigation_her", num_seeds=2)
     assert (her.algo, her.hidden_sizes, her.learning_rate, her.batch_size) == (
         "her",
         (256,) * 5,
         1e-3,
         256,
     )
-    assert her.num_envs == 128 and her.num_seeds == 2
+    assert her.num_envs == ENV_RECIPES["navigation"].overrides["num_envs"] and her.num_seeds == 2
     hybrid = recipe_config("fetch_pick_and_place_hybrid")
-    assert (hybrid.algo, hybrid.hybrid_eta, hybrid.total_env_steps) == ("hybrid", 0.1, 6_400_000)
+    assert (hybrid.algo, hybrid.hybrid_eta, hybrid.total_env_steps) == ("hybrid", 0.1, 600_000)
+    assert (hybrid.num_envs, hybrid.updates_per_iteration, hybrid.hidden_sizes) == (
+        2,
+        40,
+        (256,) * 3,
+    )
+    # Fields the object task's own recipe sets and the cycle does not are kept.
+    assert hybrid.env_kwargs == recipe_config("fetch_pick_and_place").env_kwargs
     assert recipe_config("fourrooms_hpg").algo == "hpg"
 
 
