@@ -27,6 +27,7 @@ def main(argv):
     del argv
     os.makedirs(_OUT.value, exist_ok=True)
     rows, curves = [], []
+    all_rows, all_curves = rows, curves  # what is plotted if no setting runs
     for recipe in _RECIPES.value:
         for weighting in WEIGHTINGS:
             config = recipe_config(

@@ -39,6 +39,7 @@ def main(argv):
     del argv
     os.makedirs(_OUT.value, exist_ok=True)
     rows, curves = [], []
+    all_rows, all_curves = rows, curves  # what is plotted if no setting runs
     for env_name, sizes in (("bitflip", _BITS.value), ("navigation", _DIMS.value)):
         for size in map(int, sizes):
             row, curve = train(env_name, size)
