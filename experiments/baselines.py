@@ -8,7 +8,8 @@ Groups (each a set of tasks, each task a set of learners on the same env):
   figure4   Figures 1 and 4: hEM, HER(-1/0), HER(0/1) on point mass, Reacher, Fetch reach, Sawyer
   figure3   Figure 3: hEM and HER on bit-flip K in {10, 25, 50}, navigation K in {10, 20, 40, 80}
   figure11  Figure 11: hEM and HPG on bit-flip K in {25, 50} and four rooms (HPG on half
-            and a quarter of hEM's budgets: its steps cost far more compute)
+            and a quarter of hEM's budgets: its steps cost far more compute), HPG with this
+            project's reward and with its authors' (the steps left, T - t + 1)
   figure6   Figures 6 and 12: hybrid, HER(-1/0) and hEM on Fetch push, pick-and-place, slide
 Every learner's seeds train in one program; success is greedy on 1,000 fresh goals. Writes
 final.csv, curves.csv and curves.png (one panel per task, one line per learner) under
@@ -62,6 +63,8 @@ def _sized(name: str, size: dict[str, int], runs: list[tuple[str, str]], steps: 
 
 
 HEM_HER = [("hEM", "bitflip"), ("HER", "bitflip_her")]
+# HPG as its authors' code pays a goal reached by action t (1-based): the T - t + 1 steps left.
+AUTHORS_HPG_REWARD = {"hpg_reward": "remaining_steps"}
 NAVIGATION = [("hEM", "navigation"), ("HER", "navigation_her")]
 
 GROUPS: dict[str, list[tuple[str, list[Run]]]] = {
@@ -80,11 +83,25 @@ GROUPS: dict[str, list[tuple[str, list[Run]]]] = {
             [
                 Run("hEM", "bitflip", {"num_bits": k, "total_env_steps": 512_000}),
                 Run("HPG", "bitflip_hpg", {"num_bits": k, "total_env_steps": 256_000}),
+                Run(
+                    "HPG(T-t+1)",
+                    "bitflip_hpg",
+                    {"num_bits": k, "total_env_steps": 256_000, **AUTHORS_HPG_REWARD},
+                ),
             ],
         )
         for k in (25, 50)
     ]
-    + [("fourrooms", [Run("hEM", "fourrooms"), Run("HPG", "fourrooms_hpg")])],
+    + [
+        (
+            "fourrooms",
+            [
+                Run("hEM", "fourrooms"),
+                Run("HPG", "fourrooms_hpg"),
+                Run("HPG(T-t+1)", "fourrooms_hpg", AUTHORS_HPG_REWARD),
+            ],
+        )
+    ],
     "figure6": [
         (
             env,

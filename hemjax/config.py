@@ -23,6 +23,7 @@ from hemjax.recipes import ENV_RECIPES, RECIPES, Recipe
 
 ALGOS = ("hem", "her", "hybrid", "hpg")
 HER_REWARDS = ("-1/0", "0/1")
+HPG_REWARDS = ("success", "remaining_steps")
 HINDSIGHT_STRATEGIES = ("future", "final", "episode", "none")
 SEED_SPACE = 2**32  # jax.random.PRNGKey(s) keeps s mod 2**32: larger seeds alias smaller ones
 
@@ -214,6 +215,12 @@ FIELDS: dict[str, Field] = {
         default=0,
         rule=_integer(0),
         doc="HPG: alternative goals per episode (0: every goal the batch reached)",
+    ),
+    "hpg_reward": Field(
+        default="success",
+        rule=_one_of(HPG_REWARDS),
+        doc="HPG: reaching g pays 1 ('success') or the steps left, T - t ('remaining_steps', "
+        "the authors' bit-flip)",
     ),
     # Policy.
     "hidden_sizes": Field(default=(256, 256), rule=_SIZES, doc="MLP torso widths"),

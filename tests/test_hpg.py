@@ -40,11 +40,19 @@ def _one_step_episodes(own_goals, actions):
     )
 
 
-def _estimator_gradient(theta, episodes, baseline_value):
+def _estimator_gradient(theta, episodes, baseline_value, horizon=None):
     goals = jnp.eye(2)
     baseline = lambda goal: jnp.full(episodes.action.shape, baseline_value)  # noqa: E731
     surrogate = lambda t: hpg.hpg_surrogate(  # noqa: E731
-        _tabular_log_prob, t, episodes, goals, jnp.ones(2), baseline, _equal, goal_chunk=1
+        _tabular_log_prob,
+        t,
+        episodes,
+        goals,
+        jnp.ones(2),
+        baseline,
+        _equal,
+        goal_chunk=1,
+        horizon=horizon,
     )
     return np.asarray(jax.grad(surrogate)(theta), np.float64)
 
@@ -52,9 +60,12 @@ def _estimator_gradient(theta, episodes, baseline_value):
 THETA = np.array([[0.5, -0.5], [0.2, 0.1]])
 
 
-def test_estimator_against_hand_values_on_a_one_step_mdp():
+@pytest.mark.parametrize("horizon, pay", [(None, 1.0), (3, 3.0)])
+def test_estimator_against_hand_values_on_a_one_step_mdp(horizon, pay):
+    """Reaching with the only action (t = 0) pays 1, or the horizon T - 0 = 3."""
     own, actions, b = [0, 0, 1, 1], [0, 1, 1, 0], 0.3
-    got = _estimator_gradient(jnp.asarray(THETA, jnp.float32), _one_step_episodes(own, actions), b)
+    episodes = _one_step_episodes(own, actions)
+    got = _estimator_gradient(jnp.asarray(THETA, jnp.float32), episodes, b, horizon)
     pi = np.exp(THETA) / np.exp(THETA).sum(1, keepdims=True)  # pi[g, a]
     want = np.zeros((2, 2))
     for g in range(2):
@@ -62,7 +73,7 @@ def test_estimator_against_hand_values_on_a_one_step_mdp():
         w = rho / rho.sum()
         for i, a in enumerate(actions):
             score = np.eye(2)[a] - pi[g]  # d log pi(a | g) / d theta[g]
-            want[g] += w[i] * ((a == g) - b) * score
+            want[g] += w[i] * (pay * (a == g) - b) * score
     np.testing.assert_allclose(got, want / 2, rtol=1e-5, atol=1e-7)  # mean over the 2 goals
 
 
@@ -98,6 +109,44 @@ def test_goal_returns_cut_the_episode_at_the_first_reach_and_at_its_end():
     np.testing.assert_array_equal(reward, [[1, 0, 0, 0], [1, 0, 0, 0]])
     alive, _ = hpg.goal_returns(episodes, jnp.array([0.0]), _equal)  # solved at the start
     assert not np.asarray(alive).any()
+    # The authors' reward: reaching with action t pays the steps left, T - t.
+    _, reward = hpg.goal_returns(episodes, jnp.array([2.0]), _equal, horizon=4)
+    np.testing.assert_array_equal(reward, [[0, 3, 0, 0], [0, 0, 0, 0]])
+    _, reward = hpg.goal_returns(episodes, jnp.array([1.0]), _equal, horizon=4)
+    np.testing.assert_array_equal(reward, [[4, 0, 0, 0], [4, 0, 0, 0]])
+
+
+@pytest.mark.parametrize(
+    "hpg_reward, want", [("success", [1.0, 0.0]), ("remaining_steps", [4.0, 0.0])]
+)
+def test_baseline_is_fitted_to_the_own_goals_return(hpg_reward, want):
+    """Episode 0 reaches its goal with its second action of T = 5 (return 5 - 1 = 4 under the
+    authors' reward), episode 1 never does; with a zero value net the baseline loss is the mean
+    squared return over the alive steps."""
+    config = default_config(
+        "bitflip", algo="hpg", num_bits=2, max_steps=5, hidden_sizes=(4,), hpg_reward=hpg_reward
+    )
+    learner = hpg.make_learner(config, envs.make("bitflip", num_bits=2, max_steps=5), 1, None)
+    state = learner.init(jax.random.PRNGKey(0), jax.random.PRNGKey(1))
+    zero_value = jax.tree.map(jnp.zeros_like, state.params.baseline)
+    params = hpg.HPGParams(policy=state.params.policy, baseline=zero_value)
+    achieved = jnp.array(
+        [
+            [[0, 0], [1, 0], [1, 1], [1, 1], [1, 1], [1, 1]],
+            [[0, 0], [1, 0], [0, 0], [1, 0], [0, 0], [1, 0]],
+        ],
+        jnp.float32,
+    )
+    episodes = Episodes(
+        obs=achieved,
+        achieved_goal=achieved,
+        desired_goal=jnp.array([[1.0, 1.0], [0.0, 1.0]]),
+        action=jnp.zeros((2, 5), jnp.int32),
+        length=jnp.array([2, 5], jnp.int32),
+    )
+    _, (_, baseline_loss) = learner.loss(params, episodes, jnp.zeros((1, 2)), jnp.zeros(1))
+    want_loss = (2 * want[0] ** 2 + 5 * want[1] ** 2) / 7
+    np.testing.assert_allclose(float(baseline_loss), want_loss, rtol=1e-6)
 
 
 def test_split_gradient_equals_single_device_gradient():

@@ -13,9 +13,10 @@ or `goals_per_episode` drawn per episode), and takes one Adam step on
 
 (sums over j run over every device's episodes). r_t(g) = 1 if action t reaches g first, and
 the episode is cut there, as the env would have ended it; data after an episode's own end at
-L does not exist, so its steps count as absent. The reward is the binary success of this
-project (the authors' bit-flip pays T - t + 1). The baseline b is a value network V(s, g, t/T)
-fitted to the Monte Carlo return (success) of each episode's own goal, as the authors fit
+L does not exist, so its steps count as absent. `hpg_reward` picks r: "success" pays 1 (this
+project's binary reward), "remaining_steps" pays T - t for 0-based t, the steps left, as the
+authors' bit-flip does (T - t + 1 for their 1-based t). The baseline b is a value network
+V(s, g, t/T) fitted to the Monte Carlo return of each episode's own goal, as the authors fit
 theirs to their own goals.
 """
 
@@ -59,15 +60,17 @@ def _axis_sum(x: jax.Array, axis_name: str | None) -> jax.Array:
 
 
 def goal_returns(
-    episodes: Episodes, goal: jax.Array, compute_reward: Callable
+    episodes: Episodes, goal: jax.Array, compute_reward: Callable, horizon: int | None = None
 ) -> tuple[jax.Array, jax.Array]:
     """For one goal g [G]: alive [E, T] (action t would be taken under g) and reward [E, T]
-    (1 where action t reaches g for the first time)."""
+    (nonzero where action t reaches g for the first time: 1, or horizon - t if a horizon is
+    given)."""
     steps = jnp.arange(episodes.action.shape[1])
     reached = compute_reward(episodes.achieved_goal, goal) > 0  # [E, T+1]
     reached_before = jnp.cumsum(reached, axis=1)[:, :-1] > 0  # g reached at some s_k, k <= t
     alive = (steps[None, :] < episodes.length[:, None]) & ~reached_before
-    return alive, (alive & reached[:, 1:]).astype(jnp.float32)
+    pay = 1.0 if horizon is None else (horizon - steps).astype(jnp.float32)
+    return alive, (alive & reached[:, 1:]) * pay
 
 
 def hpg_surrogate(
@@ -80,11 +83,13 @@ def hpg_surrogate(
     compute_reward: Callable,
     axis_name: str | None = None,
     goal_chunk: int = 64,
+    horizon: int | None = None,
 ) -> jax.Array:
     """A scalar whose gradient in `params` is this device's share of the estimator above.
 
     episodes: E on-policy episodes of this device; goals [M, G] with goal_valid [M] (the same on
-    every device); baseline(g [G]) -> b(s_t, g, t) [E, T], held fixed. Goals are processed
+    every device); baseline(g [G]) -> b(s_t, g, t) [E, T], held fixed; horizon as in
+    `goal_returns`. Goals are processed
     `goal_chunk` at a time and recomputed in the backward pass, so memory does not grow with M.
     """
     obs, act = episodes.obs[:, :-1], episodes.action  # [E, T, O], [E, T]
@@ -94,7 +99,7 @@ def hpg_surrogate(
     @jax.checkpoint
     def one_goal(goal_and_valid):
         goal, valid = goal_and_valid
-        alive, reward = goal_returns(episodes, goal, compute_reward)
+        alive, reward = goal_returns(episodes, goal, compute_reward, horizon)
         log_pi = log_prob(params, obs, jnp.broadcast_to(goal, own_goal.shape), act)  # [E, T]
         log_rho = jnp.cumsum(jnp.where(alive, jax.lax.stop_gradient(log_pi) - behaviour, 0), 1)
         log_rho = jnp.where(alive, log_rho, -jnp.inf)
@@ -122,6 +127,7 @@ class HPGLearner:
     optimizer: optax.GradientTransformation
     num_envs: int
     goals_per_episode: int = 0  # 0: every goal the episodes achieved
+    reward_horizon: int | None = None  # None: reward 1; T: reaching with action t pays T - t
     axis_name: str | None = None
 
     def init(self, params_key: jax.Array, data_key: jax.Array) -> HPGState:
@@ -179,8 +185,13 @@ class HPGLearner:
         success = self.env.compute_reward(
             episodes.achieved_goal[jnp.arange(alive.shape[0]), episodes.length],
             episodes.desired_goal,
-        )  # [E]: the Monte Carlo return from every step of the episode
-        error = (self.values(params.baseline, obs, own_goal) - success[:, None]) ** 2
+        )  # [E]
+        # The own goal's Monte Carlo return from every step: paid once, by action L - 1.
+        if self.reward_horizon is None:
+            returns = success
+        else:
+            returns = success * (self.reward_horizon - episodes.length + 1)
+        error = (self.values(params.baseline, obs, own_goal) - returns[:, None]) ** 2
         count = _axis_sum(jnp.sum(alive), self.axis_name)
         baseline_loss = jnp.sum(jnp.where(alive, error, 0.0)) / jnp.maximum(count, 1)
         surrogate = hpg_surrogate(
@@ -192,6 +203,7 @@ class HPGLearner:
             lambda g: self.values(params.baseline, obs, jnp.broadcast_to(g, own_goal.shape)),
             self.env.compute_reward,
             self.axis_name,
+            horizon=self.reward_horizon,
         )
         return baseline_loss - surrogate, (surrogate, baseline_loss)
 
@@ -249,5 +261,6 @@ def make_learner(
         optimizer=optax.adam(config.learning_rate),
         num_envs=config.num_envs // num_devices,
         goals_per_episode=config.hpg_goals_per_episode,
+        reward_horizon=env.max_steps if config.hpg_reward == "remaining_steps" else None,
         axis_name=axis_name,
     )
