@@ -13,8 +13,11 @@ the workspace for Fetch and Sawyer), so the ray directions are constants compute
 frame refreshes the geom poses with `mjx.kinematics`, intersects every ray with every geom in
 the geom's own frame (planes, spheres, capsules and boxes: the primitives these models use),
 keeps the nearest hit and colours it by the geom's rgba with Lambert shading (a head light and
-a light from above) and a mild depth falloff, so height and depth read. The goal, which is not
-part of the models, is drawn as a red sphere only when `show_goal=True`. Sites are not drawn.
+a light from above) and a mild depth falloff, so height and depth read. Sawyer's moving geoms
+also cast shadows straight down onto the fixed ones: its model has no arm, so without them a
+hand moved 6 cm along a camera ray changed 20 pixels by about 2 levels each, and goals closer
+than that along a ray could not be told apart. The goal, which is not part of the models, is
+drawn as a red sphere only when `show_goal=True`. Sites are not drawn.
 
 Own intersection code rather than `mujoco.mjx.ray`: it yields the hit normal for shading, draws
 the goal marker without editing the model, and needs no dummy material row. The geom each
@@ -41,6 +44,8 @@ GOAL_RGB = (0.9, 0.1, 0.1)
 MIN_SIZE = 2
 MISS = jnp.inf
 _EPS = 1e-9
+SHADOW = 0.55  # brightness left in a shadow
+_SHADOW_LIFT = 1e-4  # metres: shadow rays start this far above the surface they leave
 
 PLANE = int(mujoco.mjtGeom.mjGEOM_PLANE)
 SPHERE = int(mujoco.mjtGeom.mjGEOM_SPHERE)
@@ -208,6 +213,7 @@ class Setup:
     goal_radius: float
     goal_height: float | None  # z of a 2-D goal; None for 3-D goals
     pose: Callable[[GoalEnv, mjx.Data, jax.Array], mjx.Data]
+    shadows: bool = False  # moving geoms shade the fixed ones below them
 
 
 def _setup(env: GoalEnv) -> Setup:
@@ -220,7 +226,9 @@ def _setup(env: GoalEnv) -> Setup:
         return Setup(view=top_down, goal_radius=0.012, goal_height=0.01, pose=_reacher_pose)
     if isinstance(env, SawyerReach):
         at_robot = View(position=(0.0, 0.15, 0.45), target=(0.0, 0.65, 0.12), up=(0, 0, 1), fovy=50)
-        return Setup(view=at_robot, goal_radius=0.02, goal_height=None, pose=_sawyer_pose)
+        return Setup(
+            view=at_robot, goal_radius=0.02, goal_height=None, pose=_sawyer_pose, shadows=True
+        )
     if isinstance(env, FetchEnv):
         table = env.mj_model.geom("table")
         x, y, z = (float(v) for v in table.pos)
@@ -236,12 +244,14 @@ def _setup(env: GoalEnv) -> Setup:
 
 class Hits(NamedTuple):
     """Per pixel: geom id [w, w] int32 (-1 nothing, ngeom the goal marker), distance [w, w]
-    (inf where nothing), unit normal facing the camera [w, w, 3], geom colour [w, w, 3]."""
+    (inf where nothing), unit normal facing the camera [w, w, 3], geom colour [w, w, 3],
+    shadowed [w, w] bool (a fixed surface with a moving geom straight above it)."""
 
     geom: jax.Array
     distance: jax.Array
     normal: jax.Array
     colour: jax.Array
+    shadowed: jax.Array
 
 
 @dataclasses.dataclass(frozen=True, eq=False)  # hashed by identity: usable as a static arg
@@ -249,7 +259,8 @@ class Camera:
     """Renders MJX env states to uint8 [size, size, 3] (see the module docstring).
 
     model: the env's mjx.Model (for kinematics). view: the camera pose.
-    directions: [size * size, 3] unit rays. groups: (geom type, geom ids) of each drawn type.
+    directions: [size * size, 3] unit rays. groups: (geom type, geom ids) of each drawn type;
+    casters: the same for the moving geoms that cast shadows (none unless setup.shadows).
     rgb: [ngeom, 3] geom colours in [0, 1]; geom_size: [ngeom, 3] geom sizes.
     goal_radius: the goal marker's radius, at least 0.75 pixel at the target's distance.
     """
@@ -260,6 +271,7 @@ class Camera:
     view: View
     directions: np.ndarray
     groups: tuple[tuple[int, tuple[int, ...]], ...]
+    casters: tuple[tuple[int, tuple[int, ...]], ...]
     rgb: np.ndarray
     geom_size: np.ndarray
     setup: Setup
@@ -284,6 +296,8 @@ class Camera:
             (kind, tuple(i for i in visible if int(mj_model.geom_type[i]) == kind))
             for kind in SUPPORTED
         )
+        moving = {i for i in visible if mj_model.body_weldid[mj_model.geom_bodyid[i]] != 0}
+        casters = tuple((kind, tuple(i for i in ids if i in moving)) for kind, ids in groups)
         view = setup.view
         distance = float(np.linalg.norm(np.subtract(view.target, view.position)))
         pixel = 2 * math.tan(math.radians(view.fovy) / 2) * distance / size
@@ -294,6 +308,7 @@ class Camera:
             view=setup.view,
             directions=setup.view.ray_directions(size),
             groups=tuple((kind, ids) for kind, ids in groups if ids),
+            casters=tuple((kind, ids) for kind, ids in casters if ids) if setup.shadows else (),
             rgb=np.asarray(mj_model.geom_rgba[:, :3], np.float32),
             geom_size=np.asarray(mj_model.geom_size, np.float32),
             setup=setup,
@@ -363,7 +378,29 @@ class Camera:
             distance=t.reshape(shape),
             normal=normal.reshape(shape + (3,)),
             colour=colour.reshape(shape + (3,)),
+            shadowed=self._shadowed(data, point, geom).reshape(shape),
         )
+
+    def _shadowed(self, data: mjx.Data, point: list[jax.Array], geom: jax.Array) -> jax.Array:
+        """[P] bool: pixels showing a fixed geom at `point` ([P],) * 3 with a caster straight
+        above (a light overhead). data: after kinematics; geom: [P] ids as in Hits."""
+        if not self.casters:
+            return jnp.zeros(geom.shape, bool)
+        is_caster = np.zeros(self.env.mj_model.ngeom + 2, bool)  # index -1 (nothing): False
+        for _, ids in self.casters:
+            is_caster[list(ids)] = True
+        shadowed = jnp.zeros(geom.shape, bool)
+        for kind, group in self.casters:
+            index = np.asarray(group)
+            pos = data.geom_xpos[index].astype(jnp.float32)
+            mat = data.geom_xmat[index].reshape(-1, 3, 3).astype(jnp.float32)
+            lifted = (point[0], point[1], point[2] + _SHADOW_LIFT)
+            relative = [lifted[i][:, None] - pos[:, i] for i in range(3)]  # [P, G]
+            o = tuple(sum(relative[i] * mat[:, i, j] for i in range(3)) for j in range(3))
+            d = tuple(mat[:, 2, j] for j in range(3))  # world up in each geom's frame: [G]
+            t = _HITS[kind](o, d, jnp.asarray(self.geom_size[index]))
+            shadowed |= jnp.any(jnp.isfinite(t), axis=1)
+        return shadowed & (geom >= 0) & ~jnp.asarray(is_caster)[geom]
 
     def render_physics(self, data: mjx.Data, goal: jax.Array | None = None) -> jax.Array:
         """uint8 [w, w, 3] of the scene in `data`, with a goal marker at `goal` when given."""
@@ -374,7 +411,7 @@ class Camera:
         above = jnp.maximum(normal[..., 2], 0.0)
         reference = float(np.linalg.norm(np.subtract(self.view.target, self.view.position)))
         depth = jnp.clip(1.2 - 0.3 * t / reference, 0.6, 1.0)
-        shade = (0.35 + 0.45 * head + 0.2 * above) * depth
+        shade = (0.35 + 0.45 * head + 0.2 * above) * depth * jnp.where(hits.shadowed, SHADOW, 1.0)
         pixels = jnp.clip(hits.colour * shade[..., None] * 255.0 + 0.5, 0, 255).astype(jnp.uint8)
         return jnp.where((hits.geom >= 0)[..., None], pixels, jnp.asarray(BACKGROUND, jnp.uint8))
 

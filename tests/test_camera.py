@@ -208,6 +208,28 @@ def test_goal_image_shows_the_goal_configuration():
     assert not np.array_equal(goal_image, np.asarray(jax.jit(camera.render)(state)))
 
 
+def test_sawyer_hand_shadow_shows_depth_along_a_camera_ray():
+    """Sawyer has no arm: moved along a camera ray, the hand keeps its pixels. Its shadow on the
+    table (a light overhead) is what moves, so each 6 cm step changes many pixels clearly."""
+    env = envs.make("sawyer_reach")
+    camera = Camera.for_env(env, 48)  # the shadow is about 2 x 1 pixels at 48 x 48
+    physics = jax.jit(env.reset)(jax.random.PRNGKey(4)).physics
+    origin, target = np.asarray(camera.view.position), np.asarray(camera.view.target)
+    ray = (target - origin) / np.linalg.norm(target - origin)
+    goals = np.array([0.0, 0.65, 0.175]) + np.array([-0.06, 0.0, 0.06])[:, None] * ray
+    goals = np.concatenate([goals, [[5.0, 0.65, 0.175]]])  # far to the side: out of view
+    posed = jax.vmap(lambda g: camera.pose_at_goal(physics, g))(jnp.asarray(goals, jnp.float32))
+    images = np.asarray(jax.jit(jax.vmap(camera.render_physics))(posed)).astype(int)
+    ids = np.asarray(jax.jit(jax.vmap(camera.geom_ids))(posed))
+    table = ids == env.mj_model.geom("table").id
+    brightness = images.sum(-1)
+    dark = table & (brightness < 0.7 * brightness[3])  # against the table with no hand above
+    assert all(dark[i].sum() > 0 for i in range(3))
+    assert len({tuple(np.argwhere(dark[i]).ravel()) for i in range(3)}) == 3  # it moves
+    for a, b in ((0, 1), (1, 2)):
+        assert (np.abs(images[a] - images[b]).sum(-1) > 20).sum() >= 10
+
+
 def test_bad_input_names_the_field():
     with pytest.raises(ValueError, match="size"):
         Camera.for_env(envs.make("reacher"), size=0)
