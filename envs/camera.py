@@ -225,7 +225,9 @@ def _setup(env: GoalEnv) -> Setup:
         top_down = View(position=(0.0, 0.0, 0.75), target=(0.0, 0.0, 0.0), up=(0, 1, 0), fovy=35)
         return Setup(view=top_down, goal_radius=0.012, goal_height=0.01, pose=_reacher_pose)
     if isinstance(env, SawyerReach):
-        at_robot = View(position=(0.0, 0.15, 0.45), target=(0.0, 0.65, 0.12), up=(0, 0, 1), fovy=50)
+        # High behind the hand space, looking down: every goal (the whole hand space) is in
+        # view, and the hand's shadow falls on the table below it.
+        at_robot = View(position=(0.0, 0.3, 0.95), target=(0.0, 0.6, 0.12), up=(0, 0, 1), fovy=40)
         return Setup(
             view=at_robot, goal_radius=0.02, goal_height=None, pose=_sawyer_pose, shadows=True
         )

@@ -230,6 +230,23 @@ def test_sawyer_hand_shadow_shows_depth_along_a_camera_ray():
         assert (np.abs(images[a] - images[b]).sum(-1) > 20).sum() >= 10
 
 
+def test_sawyer_camera_sees_the_whole_hand_space():
+    """At every corner of the hand space (every goal is in it) the hand shows whole at 48 x 48:
+    several pixels, none on the image border. An earlier view cut it off at the near corners."""
+    env = envs.make("sawyer_reach")
+    camera = Camera.for_env(env, 48)
+    physics = jax.jit(env.reset)(jax.random.PRNGKey(5)).physics
+    low, high = np.asarray(env.hand_low), np.asarray(env.hand_high)
+    corners = np.array(
+        [[(low, high)[bit][axis] for axis, bit in enumerate(bits)] for bits in np.ndindex(2, 2, 2)]
+    )
+    posed = jax.vmap(lambda g: camera.pose_at_goal(physics, g))(jnp.asarray(corners, jnp.float32))
+    hand = np.asarray(jax.jit(jax.vmap(camera.geom_ids))(posed)) == env.mj_model.geom("hand").id
+    assert hand.sum(axis=(1, 2)).min() >= 4
+    border = hand[:, [0, -1], :].any(axis=(1, 2)) | hand[:, :, [0, -1]].any(axis=(1, 2))
+    assert not border.any()
+
+
 def test_bad_input_names_the_field():
     with pytest.raises(ValueError, match="size"):
         Camera.for_env(envs.make("reacher"), size=0)
