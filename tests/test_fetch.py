@@ -19,10 +19,13 @@ import numpy as np
 import pytest
 
 import envs
+from envs.mjx import sim
 from envs.mjx.fetch import (
     ACTION_SCALE,
     AIR_HEIGHT,
     ENV_DT,
+    MAX_OBJECT_SPEED,
+    MAX_OBJECT_SPIN,
     MIN_OBJECT_DISTANCE,
     mat_to_euler,
     quat_to_mat,
@@ -254,6 +257,32 @@ def test_push_and_slide_match_mujoco_c_simulator(name, atol, episode_runner):
     moved = qpos[-1, :, object_xyz] - episode.first.physics.qpos[:, object_xyz]
     assert np.abs(moved).max() > 0.05
     assert success_rate(episode) >= 0.75
+
+
+def test_a_step_that_blows_the_object_up_is_undone():
+    """MJX's box-box contact can launch the object at ~1,600 rad/s and reach NaN a few steps
+    later; such a step (too fast, or non-finite) leaves the physics as it was, while an
+    ordinary step is kept bit for bit."""
+    env = envs.make("fetch_slide")
+    before = jax.jit(env.reset)(jax.random.PRNGKey(0)).physics
+    after = jax.jit(lambda d: sim.step(env.model, d, env.n_substeps))(before)
+    undo = jax.jit(env._undo_blow_up)
+
+    def same(a, b):
+        return all(
+            np.array_equal(np.asarray(x), np.asarray(y), equal_nan=True)
+            for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True)
+        )
+
+    assert not same(after, before) and same(undo(before, after), after)
+    start = env.object_qvel.start
+    blown_up = [
+        after.replace(qvel=after.qvel.at[start + 3].set(1.5 * MAX_OBJECT_SPIN)),
+        after.replace(qvel=after.qvel.at[start].set(1.5 * MAX_OBJECT_SPEED)),
+        after.replace(qpos=after.qpos.at[0].set(jnp.nan)),
+    ]
+    for bad in blown_up:
+        assert same(undo(before, bad), before)
 
 
 def test_physics_overrides_are_applied():
