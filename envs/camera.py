@@ -318,7 +318,8 @@ class Camera:
             show_goal=show_goal,
         )
 
-    def _goal_point(self, goal: jax.Array) -> jax.Array:
+    def goal_point(self, goal: jax.Array) -> jax.Array:
+        """The world point [3] a goal vector [G] marks (2-D goals at the marker height)."""
         if self.setup.goal_height is None:
             return goal[:3]
         return jnp.concatenate([goal[:2], jnp.full((1,), self.setup.goal_height, goal.dtype)])
@@ -339,7 +340,7 @@ class Camera:
             mat = data.geom_xmat[index].reshape(-1, 3, 3).astype(jnp.float32)
             geoms.append((kind, index, pos, mat, jnp.asarray(self.geom_size[index])))
         if goal is not None:
-            centre = self._goal_point(goal).astype(jnp.float32)[None]
+            centre = self.goal_point(goal).astype(jnp.float32)[None]
             size = jnp.full((1, 3), self.goal_radius, jnp.float32)
             ngeom = np.array([self.env.mj_model.ngeom])
             geoms.append((SPHERE, ngeom, centre, jnp.eye(3, dtype=jnp.float32)[None], size))

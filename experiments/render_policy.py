@@ -1,10 +1,13 @@
 """A GIF of a trained policy's greedy episodes on fresh goals, with the goals shown.
 
     python experiments/render_policy.py --workdir=runs/bitflip [--output=PATH] [--episodes=4]
+    python experiments/render_policy.py --workdir=runs/fetch_push --html
 
 Loads the newest checkpoint of the workdir (hem.load) and writes <workdir>/policy.gif unless
 --output says otherwise. Bit-flip is drawn as rows of bits, navigation as its first two
 coordinates, point mass and four rooms as maps, MJX tasks through the camera (hemjax/video.py).
+With --html (MJX tasks) it also writes <workdir>/policy.html, one episode in brax's
+interactive 3-D viewer (hemjax/html_viewer.py).
 Mistakes end in one line on stderr starting with "error:" and exit status 2.
 """
 
@@ -23,6 +26,7 @@ _SEED_INDEX = flags.DEFINE_integer("seed_index", 0, "Which trained seed's policy
 _SIZE = flags.DEFINE_integer("size", 96, "Image side of maps and camera views, in pixels.")
 _FPS = flags.DEFINE_float("fps", 10.0, "Frames per second (GIF delays: whole centiseconds).")
 _SCALE = flags.DEFINE_integer("scale", 2, "Each image pixel drawn as scale x scale.")
+_HTML = flags.DEFINE_bool("html", False, "Also write policy.html (MJX tasks, brax's viewer).")
 
 
 def main(argv: list[str]) -> None:
@@ -32,10 +36,18 @@ def main(argv: list[str]) -> None:
         print("error: --workdir is required", file=sys.stderr)
         sys.exit(2)
     import hemjax as hem
-    from hemjax import video
+    from hemjax import html_viewer, video
 
     try:
         train_state = hem.load(_WORKDIR.value)
+        if _HTML.value:
+            html_path = html_viewer.save_policy_html(
+                train_state,
+                os.path.join(_WORKDIR.value, "policy.html"),
+                seed=_SEED.value,
+                seed_index=_SEED_INDEX.value,
+            )
+            print(html_path)
         path = video.save_policy_gif(
             train_state,
             _OUTPUT.value or os.path.join(_WORKDIR.value, "policy.gif"),

@@ -163,7 +163,7 @@ def test_known_state_puts_the_agent_and_the_goal_where_they_belong(scene):
     row, col = _pixel_of(camera.view, data.geom_xpos[geom], size)
     assert ids[row, col] == geom
     with_goal = np.asarray(geom_ids(state.physics, state.desired_goal))
-    goal = np.asarray(camera._goal_point(state.desired_goal))
+    goal = np.asarray(camera.goal_point(state.desired_goal))
     row, col = _pixel_of(camera.view, goal, size)
     assert with_goal[row, col] == model.ngeom  # the marker's id
     assert not np.any(ids == model.ngeom)
