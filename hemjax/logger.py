@@ -36,8 +36,8 @@ class MetricsLogger:
                 self._writer.add_scalar(name, record[name], record["env_steps"])
             self._writer.flush()
 
-    def close(self, history: list[dict[str, Any]], title: str) -> None:
-        """Writes metrics.csv and success.png for the whole `history`."""
+    def close(self, history: list[dict[str, Any]], title: str, label: str) -> None:
+        """Writes metrics.csv and success.png (one curve named `label`) for the whole `history`."""
         if self._writer is not None:
             self._writer.close()
         if not self.workdir or not history:
@@ -45,7 +45,7 @@ class MetricsLogger:
         write_csv(os.path.join(self.workdir, "metrics.csv"), history)
         from hemjax.plots import plot_success  # matplotlib loads only when a run has a workdir
 
-        plot_success([("hEM", history)], os.path.join(self.workdir, "success.png"), title)
+        plot_success([(label, history)], os.path.join(self.workdir, "success.png"), title)
 
 
 def write_csv(path: str, rows: list[dict[str, Any]]) -> None:

@@ -297,7 +297,7 @@ def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> T
             progress.close()
         if checkpointer is not None:
             checkpointer.wait()
-        logger.close(history, f"{config.algo} on {config.env_name}")
+        logger.close(history, f"{config.algo} on {config.env_name}", label=config.algo)
     return TrainState(config, state, history)
 
 
