@@ -358,14 +358,16 @@ _IMAGE_RECIPES = {
     },
     "sawyer_reach_image_goals": Recipe(
         env_name="sawyer_reach",
-        why="Figure 10c: Sawyer with image states and image goals at 48 x 48, otherwise as "
-        "sawyer_reach_image; a starting point, not yet tuned.",
+        why="Figure 10c: Sawyer with image states and goals at 48 x 48; N = 20, not 80, for 4x "
+        "the Adam steps per env step: 0.902 on 1,000 goals at 1.06M env steps (one seed), where "
+        "N = 80 stayed near 0.75 to 1.2M.",
         overrides={
             "env_kwargs": {"obs_type": "image", "goal_type": "image", "image_size": 48},
             **_IMAGE,
+            "num_envs": 20,
             "buffer_episodes": 2048,
-            "total_env_steps": 800_000,
-            "eval_every": 25,
+            "total_env_steps": 1_200_000,
+            "eval_every": 100,
             **_CONSTANT_LR,
         },
     ),
