@@ -30,8 +30,8 @@ FINGER_OPEN = 0.05  # finger joint range [0, FINGER_OPEN] (gym's)
 _EPS4 = 4 * 2.220446049250313e-16  # gym's threshold in mat2euler
 # MJX's box-box contact can blow up when the fingers meet the object's edge while slightly
 # overlapping it: the object leaves at ~1,600 rad/s, its spin grows ~5x per env step and the
-# state is NaN four steps later (seen once in about 100k slide episodes). A step that leaves
-# the object faster than these (or any state non-finite) is undone: the physics stays put.
+# state is NaN four steps later (once in the first ~4,100 slide training episodes). A step
+# that leaves the object faster than these (or any state non-finite) is undone.
 MAX_OBJECT_SPEED = 10.0  # m/s; the grip point moves at most 1.25 m/s
 MAX_OBJECT_SPIN = 200.0  # rad/s
 
