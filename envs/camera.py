@@ -3,10 +3,9 @@
     camera = Camera.for_env(envs.make("reacher"), size=48)
     image = camera.render(state)                      # uint8 [48, 48, 3]
     images = jax.jit(jax.vmap(camera.render))(states) # uint8 [B, 48, 48, 3]
-    goal_image = camera.render_goal(state)            # the scene with the goal achieved
 
-Inside an env, before an EnvState exists: `camera.render_physics(data)` and, for image goals,
-`camera.render_physics(camera.pose_at_goal(data, goal))`.
+Inside an env, before an EnvState exists: `camera.render_physics(data)`; a goal image is
+`camera.render_physics(camera.pose_at_goal(data, goal))`, the scene with the goal achieved.
 
 The camera is fixed in the world (appendix C: top-down over Reacher, at the robot looking at
 the workspace for Fetch and Sawyer), so the ray directions are constants computed once. Each
@@ -430,13 +429,3 @@ class Camera:
         Reacher by inverse kinematics, Sawyer's hand and Fetch's grip point or object placed on
         it. For envs rendering image goals: render_physics(pose_at_goal(data, goal))."""
         return self.setup.pose(self.env, data, goal)
-
-    def goal_physics(self, state: EnvState) -> mjx.Data:
-        """The state's physics moved to the configuration that achieves its desired goal."""
-        from envs.image_obs import goal_vector, sim_physics
-
-        return self.pose_at_goal(sim_physics(state), goal_vector(state))
-
-    def render_goal(self, state: EnvState) -> jax.Array:
-        """uint8 [w, w, 3] of the goal configuration (an image goal); no goal marker."""
-        return self.render_physics(self.goal_physics(state))

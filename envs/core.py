@@ -25,9 +25,9 @@ from flax import struct
 class EnvState:
     """One env's state. Leaves are per env; vmap adds a leading batch axis.
 
-    obs: [obs_size] float32 observation (without the goal).
+    obs: [obs_size] float32 observation (without the goal), or a uint8 image [w, w, 3].
     achieved_goal: [goal_size] float32 goal this state achieves.
-    desired_goal: [goal_size] float32 goal of the episode.
+    desired_goal: [goal_size] float32 goal of the episode, or a uint8 image [w, w, 3].
     reward: [] float32, reward of the transition that led here (0 after reset).
     success: [] bool, achieved_goal satisfies desired_goal.
     done: [] bool, success or time limit reached.

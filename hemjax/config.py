@@ -131,16 +131,22 @@ FIELDS: dict[str, Field] = {
         default=64, rule=_integer(1), doc="N: episodes per iteration, summed over all devices"
     ),
     "buffer_episodes": Field(
-        default=4096, rule=_integer(1), doc="replay capacity in whole episodes, all devices"
+        default=4096,
+        rule=_integer(1),
+        doc="replay capacity in whole episodes, all devices (HPG keeps none)",
     ),
     "sample_weighting": Field(
         default="episode",
         rule=_one_of(WEIGHTINGS),
-        doc="E-step draw: 'episode' (an episode uniformly, then t; a step weighs 1/length) or "
-        "'transition' (every stored step equally, the paper's Eq. 7)",
+        doc="replay draw (hEM's E-step, HER's and the hybrid's batches; not HPG): 'episode' (an "
+        "episode uniformly, then t; a step weighs 1/length) or 'transition' (every stored step "
+        "equally, the paper's Eq. 7)",
     ),
     "hindsight": Field(
-        default="future", rule=_one_of(HINDSIGHT_STRATEGIES), doc="goal relabelling strategy"
+        default="future",
+        rule=_one_of(HINDSIGHT_STRATEGIES),
+        doc="hEM's goal relabelling strategy (also the hybrid's hEM term; HER relabels with "
+        "'future' at relabel_probability)",
     ),
     "relabel_probability": Field(
         default=0.8,
@@ -150,7 +156,7 @@ FIELDS: dict[str, Field] = {
     "epsilon": Field(
         default=0.2,
         rule=_number(0.0, 1.0),
-        doc="discrete actions: uniform random action with this probability",
+        doc="hEM, discrete actions: uniform random action with this probability",
     ),
     "action_noise": Field(
         default=0.5,
@@ -169,16 +175,22 @@ FIELDS: dict[str, Field] = {
     ),
     # Optimisation.
     "batch_size": Field(
-        default=256, rule=_integer(1), doc="B: samples per gradient step, summed over all devices"
+        default=256,
+        rule=_integer(1),
+        doc="B: samples per gradient step, summed over all devices (HPG: the whole iteration's "
+        "episodes)",
     ),
     "updates_per_iteration": Field(
-        default=4, rule=_integer(1), doc="Adam steps per iteration (the partial M-step)"
+        default=4,
+        rule=_integer(1),
+        doc="Adam steps per iteration (hEM's partial M-step; HPG takes one)",
     ),
     "learning_rate": Field(default=1e-3, rule=_number(0.0, above=True), doc="Adam step size"),
     "anneal_iterations": Field(
         default=0,
         rule=_integer(0),
-        doc="iterations over which lr and action noise decay linearly (0: constant)",
+        doc="iterations over which lr (every learner) and hEM's action noise decay linearly "
+        "(0: constant)",
     ),
     "final_lr_fraction": Field(
         default=1.0, rule=_number(0.0, 1.0), doc="lr after annealing, as a fraction of the first"
@@ -191,9 +203,11 @@ FIELDS: dict[str, Field] = {
     "max_grad_norm": Field(
         default=0.0, rule=_number(0.0), doc="global gradient norm clip (0: no clipping)"
     ),
-    "gamma": Field(default=0.98, rule=_number(0.0, 1.0), doc="HER, HPG: discount factor"),
+    "gamma": Field(default=0.98, rule=_number(0.0, 1.0), doc="HER: discount factor"),
     "polyak": Field(
-        default=0.95, rule=_number(0.0, 1.0), doc="HER: target networks keep this much per update"
+        default=0.95,
+        rule=_number(0.0, 1.0),
+        doc="HER: target networks keep this much per iteration",
     ),
     "action_l2": Field(
         default=1.0, rule=_number(0.0), doc="HER: weight of the squared actor output in its loss"

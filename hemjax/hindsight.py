@@ -151,11 +151,12 @@ def sample_transitions(
     relabel_probability: float,
     reward_convention: str,
     compute_reward: Callable[[jax.Array, jax.Array], jax.Array],
+    weighting: str = "episode",
 ) -> Transitions:
     """HER's `future` replay: (episode, t) as in `sample_batch`; with `relabel_probability`
     the goal is one achieved strictly later (j in [t+1, L]), else the episode's own goal."""
     draw_key, relabel_key = jax.random.split(key)
-    episode, t, j, length = _draw_indices(buffer, draw_key, batch_size, "future")
+    episode, t, j, length = _draw_indices(buffer, draw_key, batch_size, "future", weighting)
     data = buffer.episodes
     relabel = jax.random.uniform(relabel_key, (batch_size,)) < relabel_probability
     goal = jnp.where(relabel[:, None], data.achieved_goal[episode, j], data.desired_goal[episode])

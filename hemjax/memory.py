@@ -10,6 +10,7 @@ import jax
 import ml_collections
 import numpy as np
 
+from envs import GoalEnv
 from hemjax.config import ConfigError
 
 GIB = 2**30
@@ -28,7 +29,7 @@ def device_memory_bytes(device: jax.Device) -> int | None:
 
 
 def check_fits(
-    abstract_state: Any, state_shardings: Any, config: ml_collections.ConfigDict
+    abstract_state: Any, state_shardings: Any, config: ml_collections.ConfigDict, env: GoalEnv
 ) -> None:
     """Raises ConfigError with both figures if the per-device learner state plus the rollouts'
     episodes (training and evaluation) would exceed 90% of one device's memory."""
@@ -38,7 +39,7 @@ def check_fits(
             jax.tree.leaves(abstract_state), jax.tree.leaves(state_shardings), strict=True
         )
     )
-    episode_bytes = _episode_bytes(abstract_state, config)
+    episode_bytes = _episode_bytes(abstract_state, config, env)
     devices = jax.device_count()
     rollouts = (3 * config.num_envs + config.eval_episodes) / devices * config.num_seeds
     needed = state_bytes + rollouts * episode_bytes
@@ -52,14 +53,17 @@ def check_fits(
         )
 
 
-def _episode_bytes(abstract_state: Any, config: ml_collections.ConfigDict) -> float:
-    """Bytes of one stored episode, from the buffer (or, without one, a rough obs-based size)."""
+def _episode_bytes(abstract_state: Any, config: ml_collections.ConfigDict, env: GoalEnv) -> float:
+    """Bytes of one stored episode: from the buffer, or (for learners without one) the
+    observations and goals of its max_steps + 1 states."""
     if hasattr(abstract_state, "buffer"):
         episodes = abstract_state.buffer.episodes
         capacity = episodes.length.shape[1]
         total = sum(_nbytes(x.shape, x.dtype) for x in jax.tree.leaves(episodes))
         return total / (capacity * config.num_seeds)
-    return 0.0
+    state = jax.eval_shape(env.reset, jax.random.PRNGKey(0))
+    arrays = (state.obs, state.achieved_goal, state.desired_goal)
+    return (env.max_steps + 1) * sum(_nbytes(x.shape, x.dtype) for x in arrays)
 
 
 def _nbytes(shape: tuple[int, ...], dtype: Any) -> int:

@@ -186,7 +186,7 @@ def run(config: ml_collections.ConfigDict) -> TrainState:
             if jax.process_index() == 0:
                 stack.enter_context(WorkdirLock(config.workdir))
         trainer = Trainer(config)
-        check_fits(trainer.abstract_state, trainer.state_shardings, config)
+        check_fits(trainer.abstract_state, trainer.state_shardings, config, trainer.env)
         checkpointer = None
         restored = None
         if config.workdir:
@@ -248,7 +248,7 @@ def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> T
     simulated = history[-1]["env_steps"] if history else 0.0
     progress = _progress_bar(config, budget, simulated)
     start = time.perf_counter() - (history[-1]["wall_time"] if history else 0.0)
-    last_save = time.monotonic()
+    last_save, last_saved_iteration = time.monotonic(), iteration
     try:
         while simulated < budget:
             state, metrics, success = trainer.chunk(
@@ -277,10 +277,10 @@ def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> T
                 simulated >= budget
                 or reached
                 or stop
-                or _due(iteration, config, time.monotonic() - last_save)
+                or _due(iteration, last_saved_iteration, config, time.monotonic() - last_save)
             ):
                 checkpointer.save(iteration, state, _metadata(config, trainer, history))
-                last_save = time.monotonic()
+                last_save, last_saved_iteration = time.monotonic(), iteration
             if progress is not None:
                 progress.update(round(steps))
                 progress.set_postfix(
@@ -325,9 +325,13 @@ def load(workdir: str) -> TrainState:
     return TrainState(trainers["it"].config, state, meta["history"])
 
 
-def _due(iteration: int, config, seconds_since_save: float) -> bool:
-    if config.checkpoint_every > 0:
-        return iteration % config.checkpoint_every == 0
+def _due(iteration: int, last_saved_iteration: int, config, seconds_since_save: float) -> bool:
+    """Whether a checkpoint is due: a multiple of checkpoint_every was passed since the last
+    save (chunks need not land on multiples, e.g. after a resume with a new eval_every), or
+    checkpoint_every_minutes went by."""
+    every = config.checkpoint_every
+    if every > 0:
+        return iteration // every > last_saved_iteration // every
     minutes = config.checkpoint_every_minutes
     return minutes > 0 and seconds_since_save >= 60 * minutes
 

@@ -32,7 +32,7 @@ BORDER_RUNNING = (120, 120, 120)
 BORDER_SUCCESS = (60, 180, 75)
 
 
-def bits_renderer(num_bits: int, cell: int) -> Renderer:
+def bits_renderer(cell: int) -> Renderer:
     """Bit-flip: state bits, a match row (green / red per bit) and goal bits; each bit a
     cell x cell square: uint8 [3 * cell, num_bits * cell, 3]."""
 
@@ -66,7 +66,7 @@ def renderer_for(env: GoalEnv, size: int = 48) -> Renderer:
     from envs.raster import Raster
 
     if isinstance(env, BitFlip):
-        return bits_renderer(env.num_bits, max(2, size // 8))
+        return bits_renderer(max(2, size // 8))
     if isinstance(env, PointMass | FourRooms | Navigation):
         return Raster.for_env(env, size, show_goal=True).render
     if hasattr(env, "mj_model"):

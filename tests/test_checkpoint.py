@@ -16,6 +16,7 @@ import pytest
 
 import hemjax as hem
 from hemjax.checkpoint import Checkpointer, check_resumable
+from hemjax.train import _due
 
 ROOT = Path(__file__).parents[1]
 FLAGS = [
@@ -206,3 +207,19 @@ def test_a_checkpoint_from_before_a_new_field_resumes_at_the_fields_default():
     changed = hem.default_config("bitflip", sample_weighting="transition")
     with pytest.raises(hem.ConfigError, match="sample_weighting: saved 'episode'"):
         check_resumable(saved, changed)
+
+
+@pytest.mark.parametrize(
+    ("iteration", "last_saved", "due"),
+    [
+        (100, 0, True),  # on a multiple
+        (90, 0, False),
+        (1643, 1600, False),  # a budget-cut chunk, then chunks off the multiples
+        (1743, 1643, True),  # 1700 was passed
+        (1843, 1743, True),
+        (1799, 1743, False),
+    ],
+)
+def test_checkpoint_every_saves_once_a_multiple_is_passed(iteration, last_saved, due):
+    config = hem.default_config("bitflip", checkpoint_every=100)
+    assert _due(iteration, last_saved, config, seconds_since_save=0.0) is due

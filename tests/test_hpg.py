@@ -9,8 +9,9 @@ from cpu_devices import run_check
 from test_her import train_and_evaluate
 
 import envs
+import hemjax as hem
 from hemjax.buffer import Episodes
-from hemjax.config import default_config
+from hemjax.config import ConfigError, default_config
 from hemjax.learners import hpg
 
 
@@ -191,3 +192,17 @@ def test_alternative_goals_are_the_distinct_goals_reached_after_the_start():
     distinct = {tuple(g) for g, v in zip(np.asarray(goals).tolist(), np.asarray(valid)) if v}
     assert distinct == {(1, 0, 0), (1, 1, 0)}  # s_0 and steps after L are not goals
     assert float(valid.sum()) == 2  # each distinct goal counts once
+
+
+def test_a_run_whose_rollouts_cannot_fit_in_memory_is_refused():
+    """HPG keeps no buffer; its rollouts' episodes are what is sized (about 0.6 TB here)."""
+    config = default_config(
+        "bitflip",
+        algo="hpg",
+        num_bits=2000,
+        num_envs=4096,
+        total_env_steps=10**7,
+        progress_bar=False,
+    )
+    with pytest.raises(ConfigError, match=r"num_envs=4096.*rollouts .* GiB"):
+        hem.run(config)

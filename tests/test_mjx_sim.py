@@ -5,6 +5,7 @@ import jax.numpy as jnp
 import mujoco
 import numpy as np
 import pytest
+from mujoco import mjx
 
 from envs.mjx import sim
 
@@ -26,7 +27,7 @@ def test_forward_and_step_match_c_simulator():
     qpos, qvel, ctrl = np.array([0.3, -1.2]), np.array([0.5, -0.2]), np.array([0.7, -0.4])
 
     def run(qpos, qvel, ctrl):
-        data = sim.forward(model, sim.make_data(model).replace(qpos=qpos, qvel=qvel))
+        data = mjx.forward(model, sim.make_data(model).replace(qpos=qpos, qvel=qvel))
         return data, sim.step(model, data.replace(ctrl=ctrl), 3)
 
     start, end = jax.jit(run)(jnp.asarray(qpos), jnp.asarray(qvel), jnp.asarray(ctrl))

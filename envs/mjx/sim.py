@@ -38,11 +38,6 @@ def make_data(model: mjx.Model) -> mjx.Data:
     return mjx.make_data(model, impl=IMPL)
 
 
-def forward(model: mjx.Model, data: mjx.Data) -> mjx.Data:
-    """Recomputes derived quantities (xpos, site_xpos, ...) after qpos/qvel/mocap were set."""
-    return mjx.forward(model, data)
-
-
 def kinematics(model: mjx.Model, data: mjx.Data) -> mjx.Data:
     """Positions only (xpos, xquat, site_xpos, mocap bodies) for the qpos/mocap in `data`.
 

@@ -1,9 +1,11 @@
 """The interface every learner (hEM, HER, HPG, hybrid) offers the training driver and the API.
 
-A learner is a frozen dataclass of pure functions over its own state struct. The driver only
+A learner is a frozen dataclass of pure functions over its own state struct. The driver
 relies on the state having `params` (everything needed to act: networks, normaliser statistics),
-`key` and `iteration` fields. `num_envs`, `batch_size` and `buffer_episodes` are per-device
-shares; with `axis_name` set, gradients and metrics are averaged over that device axis.
+`key` and `iteration` fields, and a `buffer` (hemjax.buffer.ReplayBuffer) where the learner
+replays: the device layout shards it and the memory check sizes it. `num_envs`, `batch_size`
+and `buffer_episodes` are per-device shares; with `axis_name` set, gradients and metrics are
+averaged over that device axis.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from typing import Any, Protocol
 
 import jax
 import jax.numpy as jnp
+import ml_collections
+import optax
 
 from envs import GoalEnv
 from hemjax.rollout import rollout
@@ -34,6 +38,25 @@ class Learner(Protocol):
 
     def evaluate(self, params: Any, key: jax.Array, num_episodes: int) -> jax.Array:
         """Greedy success rate on `num_episodes` fresh goals (averaged over devices): []."""
+
+
+def make_optimizer(
+    config: ml_collections.ConfigDict, adam_steps_per_iteration: int
+) -> optax.GradientTransformation:
+    """Adam at learning_rate, decayed linearly to final_lr_fraction of it over
+    anneal_iterations (0: constant), on gradients clipped to global norm max_grad_norm (0: not
+    clipped). Every learner's optimiser."""
+    learning_rate = config.learning_rate
+    if config.anneal_iterations > 0:
+        learning_rate = optax.linear_schedule(
+            config.learning_rate,
+            config.learning_rate * config.final_lr_fraction,
+            config.anneal_iterations * adam_steps_per_iteration,
+        )
+    optimizer = optax.adam(learning_rate)
+    if config.max_grad_norm > 0:
+        optimizer = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), optimizer)
+    return optimizer
 
 
 def device_mean(x: jax.Array, axis_name: str | None) -> jax.Array:

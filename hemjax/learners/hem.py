@@ -18,7 +18,7 @@ from flax import struct
 from envs import GoalEnv
 from hemjax import buffer as replay
 from hemjax.hindsight import sample_batch
-from hemjax.learners.base import device_mean, greedy_success
+from hemjax.learners.base import device_mean, greedy_success, make_optimizer
 from hemjax.losses import nll_loss
 from hemjax.networks import Params, Policy
 from hemjax.rollout import rollout
@@ -153,20 +153,10 @@ def make_learner(
     config: ml_collections.ConfigDict, env: GoalEnv, num_devices: int, axis_name: str | None
 ) -> Learner:
     """The learner for one device's share of a validated config."""
-    learning_rate = config.learning_rate
-    if config.anneal_iterations > 0:
-        learning_rate = optax.linear_schedule(
-            config.learning_rate,
-            config.learning_rate * config.final_lr_fraction,
-            config.anneal_iterations * config.updates_per_iteration,
-        )
-    optimizer = optax.adam(learning_rate)
-    if config.max_grad_norm > 0:
-        optimizer = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), optimizer)
     return Learner(
         env=env,
         policy=Policy(env, tuple(config.hidden_sizes), config.policy_std, config.learn_std),
-        optimizer=optimizer,
+        optimizer=make_optimizer(config, config.updates_per_iteration),
         num_envs=config.num_envs // num_devices,
         batch_size=config.batch_size // num_devices,
         buffer_episodes=config.buffer_episodes // num_devices,

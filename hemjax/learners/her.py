@@ -36,7 +36,7 @@ from envs import Box, Discrete, GoalEnv
 from hemjax import buffer as replay
 from hemjax.actor_critic import Actor, Critic, QNetwork
 from hemjax.hindsight import Batch, Transitions, sample_batch, sample_transitions
-from hemjax.learners.base import device_mean, greedy_success
+from hemjax.learners.base import device_mean, greedy_success, make_optimizer
 from hemjax.normalizer import RunningStats, init_stats, normalize, update_stats
 from hemjax.rollout import rollout
 
@@ -215,6 +215,7 @@ class HERLearner:
     polyak: float
     obs_clip: float
     hem_hindsight: str = "future"  # the hybrid's hEM samples
+    sample_weighting: str = "episode"  # replay draw (hindsight.WEIGHTINGS)
     image_obs: bool = False  # uint8 image observations: a CNN reads them, no statistics
     axis_name: str | None = None
 
@@ -312,11 +313,17 @@ class HERLearner:
                 self.relabel_probability,
                 self.convention,
                 self.env.compute_reward,
+                self.sample_weighting,
             )
             demos = None
             if self.agent.hybrid_eta > 0:
                 demos = sample_batch(
-                    buffer, demo_key, self.batch_size, self.hem_hindsight, self.env.compute_reward
+                    buffer,
+                    demo_key,
+                    self.batch_size,
+                    self.hem_hindsight,
+                    self.env.compute_reward,
+                    self.sample_weighting,
                 )
             params, opt_state, terms = self.update(params, opt_state, batch, demos)
             return (params, opt_state), terms
@@ -395,7 +402,7 @@ def make_learner(
     return HERLearner(
         env=env,
         agent=agent,
-        optimizer=optax.adam(config.learning_rate),
+        optimizer=make_optimizer(config, config.updates_per_iteration),
         num_envs=config.num_envs // num_devices,
         batch_size=config.batch_size // num_devices,
         buffer_episodes=config.buffer_episodes // num_devices,
@@ -405,6 +412,7 @@ def make_learner(
         polyak=config.polyak,
         obs_clip=config.obs_clip,
         hem_hindsight=config.hindsight,
+        sample_weighting=config.sample_weighting,
         image_obs=images,
         axis_name=axis_name,
     )

@@ -34,7 +34,7 @@ from flax import struct
 from envs import Discrete, GoalEnv
 from hemjax.actor_critic import MLP
 from hemjax.buffer import Episodes
-from hemjax.learners.base import device_mean, greedy_success
+from hemjax.learners.base import device_mean, greedy_success, make_optimizer
 from hemjax.networks import Params, Policy
 from hemjax.rollout import rollout
 
@@ -258,7 +258,7 @@ def make_learner(
         env=env,
         policy=Policy(env, hidden),
         value=MLP(hidden, 1),
-        optimizer=optax.adam(config.learning_rate),
+        optimizer=make_optimizer(config, 1),
         num_envs=config.num_envs // num_devices,
         goals_per_episode=config.hpg_goals_per_episode,
         reward_horizon=env.max_steps if config.hpg_reward == "remaining_steps" else None,
