@@ -16,8 +16,11 @@ goals, mean ± std over seeds).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
+import ml_collections
 from absl import app, flags
+from flag_checks import checked_config, define_int_list
 from sweep import budget_overrides, define_budget_flags, train_seeds, write_sweep
 
 import envs
@@ -32,31 +35,40 @@ TASKS = {
 
 _TASK = flags.DEFINE_enum("task", "bitflip", list(TASKS), "Which of Figure 10a/b.")
 _OUT = flags.DEFINE_string("out", "experiments/results/ablation_n", "Output directory.")
-_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per N.")
-_NS = flags.DEFINE_list("ns", ["5", "10", "20", "40", "80"], "Episodes per iteration N.")
+_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per N.", lower_bound=1)
+_NS = define_int_list("ns", [5, 10, 20, 40, 80], "Episodes per iteration N.")
 _STEPS, _EVAL_EPISODES = define_budget_flags("every N")
 
 
-def main(argv):
-    del argv
-    recipe, eval_env_steps, title = TASKS[_TASK.value]
+def plan() -> list[tuple[int, ml_collections.ConfigDict]]:
+    """(N, config) of every --ns, each config built and validated, evaluating every
+    `eval_env_steps` of the task; raises app.UsageError naming the flag of the first mistake."""
+    recipe, eval_env_steps, _ = TASKS[_TASK.value]
     task = recipe_config(recipe)
     max_steps = envs.make(task.env_name, **task.env_kwargs).max_steps
     configs = []
-    for n in map(int, _NS.value):
-        config = recipe_config(
-            recipe,
-            num_seeds=_SEEDS.value,
-            num_envs=n,
-            **budget_overrides(_STEPS.value, _EVAL_EPISODES.value),
-        )
+    for n in _NS.value:
         steps_per_iteration = n * max_steps
         if eval_env_steps % steps_per_iteration:
             raise app.UsageError(
-                f"ns={n} is not allowed: N x {max_steps} must divide {eval_env_steps}"
+                f"--ns={n} is not allowed: N x {max_steps} must divide {eval_env_steps}"
             )
-        config.eval_every = eval_env_steps // steps_per_iteration
+        config = checked_config(
+            f"--ns={n}",
+            recipe,
+            num_seeds=_SEEDS.value,
+            num_envs=n,
+            eval_every=eval_env_steps // steps_per_iteration,
+            **budget_overrides(_STEPS.value, _EVAL_EPISODES.value),
+        )
         configs.append((n, config))
+    return configs
+
+
+def main(argv: Sequence[str]) -> None:
+    del argv
+    configs = plan()
+    title = TASKS[_TASK.value][2]
     os.makedirs(_OUT.value, exist_ok=True)
     rows, curves = [], []
     for n, config in configs:

@@ -10,35 +10,55 @@ writes final.csv, curves.csv and curves.png (one panel per recipe, one line per 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
+import ml_collections
 from absl import app, flags
+from flag_checks import checked_config, define_choice_list
 from sweep import train_seeds, write_sweep
 
-from hemjax.config import recipe_config
 from hemjax.hindsight import WEIGHTINGS
 from hemjax.plots import plot_success_panels
+from hemjax.recipes import RECIPES
 
 _OUT = flags.DEFINE_string("out", "experiments/results/ablation_weighting", "Output directory.")
-_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per setting.")
-_RECIPES = flags.DEFINE_list("recipes", ["bitflip", "fetch_reach"], "Recipes to compare on.")
+_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per setting.", lower_bound=1)
+_RECIPES = define_choice_list(
+    "recipes", ["bitflip", "fetch_reach"], RECIPES, "Recipes to compare on."
+)
 
 
-def main(argv):
+def plan() -> list[tuple[str, str, ml_collections.ConfigDict]]:
+    """(recipe, weighting, config) of every --recipes and weighting, each config built and
+    validated; raises app.UsageError naming the flag of the first mistake."""
+    return [
+        (
+            recipe,
+            weighting,
+            checked_config(
+                f"--recipes={recipe}, sample_weighting {weighting}",
+                recipe,
+                num_seeds=_SEEDS.value,
+                sample_weighting=weighting,
+                progress_bar=False,
+            ),
+        )
+        for recipe in _RECIPES.value
+        for weighting in WEIGHTINGS
+    ]
+
+
+def main(argv: Sequence[str]) -> None:
     del argv
+    runs = plan()
     os.makedirs(_OUT.value, exist_ok=True)
     rows, curves = [], []
     all_rows, all_curves = rows, curves  # what is plotted if no setting runs
-    for recipe in _RECIPES.value:
-        for weighting in WEIGHTINGS:
-            config = recipe_config(
-                recipe, num_seeds=_SEEDS.value, sample_weighting=weighting, progress_bar=False
-            )
-            row, curve = train_seeds(config, {"recipe": recipe, "weighting": weighting})
-            rows.append(row)
-            curves.extend(curve)
-            all_rows, all_curves = write_sweep(
-                _OUT.value, rows, curves, keys=("recipe", "weighting")
-            )
+    for recipe, weighting, config in runs:
+        row, curve = train_seeds(config, {"recipe": recipe, "weighting": weighting})
+        rows.append(row)
+        curves.extend(curve)
+        all_rows, all_curves = write_sweep(_OUT.value, rows, curves, keys=("recipe", "weighting"))
     panels = [
         (
             r,

@@ -20,20 +20,21 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Sequence
 from typing import Any
 
+import ml_collections
 from absl import app, flags
+from flag_checks import check_choices, checked_config, define_choice_list
 from sweep import budget_overrides, define_budget_flags, train_seeds, write_sweep
 
-from hemjax.config import recipe_config
 from hemjax.plots import plot_success_panels
 
 _OUT = flags.DEFINE_string("out", "experiments/results/baselines", "Output directory.")
-_GROUPS = flags.DEFINE_list("groups", ["floors"], "Groups to run (see the module docstring).")
-_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per learner.")
+_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per learner.", lower_bound=1)
 _STEPS, _EVAL_EPISODES = define_budget_flags("every run")
 _EVAL_EVERY = flags.DEFINE_integer(
-    "eval_every", 0, "Iterations between curve points (0: the recipe's)."
+    "eval_every", 0, "Iterations between curve points (0: the recipe's).", lower_bound=0
 )
 _TASKS = flags.DEFINE_list("tasks", [], "Only these tasks of the groups (default: all).")
 _LEARNERS = flags.DEFINE_list(
@@ -58,7 +59,9 @@ def _reaching(env: str) -> list[Run]:
     ]
 
 
-def _sized(name: str, size: dict[str, int], runs: list[tuple[str, str]], steps: int):
+def _sized(
+    name: str, size: dict[str, int], runs: list[tuple[str, str]], steps: int
+) -> tuple[str, list[Run]]:
     return name, [Run(label, recipe, {**size, "total_env_steps": steps}) for label, recipe in runs]
 
 
@@ -112,20 +115,56 @@ GROUPS: dict[str, list[tuple[str, list[Run]]]] = {
 }
 
 
+_GROUPS = define_choice_list(
+    "groups", ["floors"], GROUPS, "Groups to run (see the module docstring)."
+)
+
+# A group's runs to train: (task, run, its config), in the group's order.
+Plan = dict[str, list[tuple[str, Run, ml_collections.ConfigDict]]]
+
+
 def _pairs(name: str) -> list[tuple[str, Run]]:
     """Every (task, run) of group `name`, in the group's order."""
     return [(task, run) for task, runs in GROUPS[name] for run in runs]
 
 
-def run_group(name: str) -> None:
+def plan() -> Plan:
+    """The runs that --groups, --tasks and --learners select, every config built and validated;
+    raises app.UsageError naming the flag of the first mistake, or if nothing is selected."""
+    pairs = [(name, task, run) for name in _GROUPS.value for task, run in _pairs(name)]
+    check_choices("tasks", _TASKS.value, list(dict.fromkeys(task for _, task, _ in pairs)))
+    known = list(dict.fromkeys(run.label for _, _, run in pairs))
+    check_choices("learners", _LEARNERS.value, known)
+    runs: Plan = {}
+    for name, task, run in pairs:
+        if (_TASKS.value and task not in _TASKS.value) or (
+            _LEARNERS.value and run.label not in _LEARNERS.value
+        ):
+            continue
+        overrides = {
+            **run.overrides,
+            "num_seeds": _SEEDS.value,
+            "progress_bar": False,
+            **budget_overrides(_STEPS.value, _EVAL_EPISODES.value),
+        }
+        if _EVAL_EVERY.value:
+            overrides["eval_every"] = _EVAL_EVERY.value
+        label = f"--groups={name}, task {task}, learner {run.label}"
+        runs.setdefault(name, []).append(
+            (task, run, checked_config(label, run.recipe, **overrides))
+        )
+    if not runs:
+        raise app.UsageError(
+            f"--tasks={','.join(_TASKS.value)} --learners={','.join(_LEARNERS.value)}: no task "
+            f"of --groups={','.join(_GROUPS.value)} has one of these learners"
+        )
+    return runs
+
+
+def run_group(name: str, runs: list[tuple[str, Run, ml_collections.ConfigDict]]) -> None:
+    """Trains `runs` of group `name`, writing the group's results after each."""
     out = os.path.join(_OUT.value, name)
     os.makedirs(out, exist_ok=True)
-    todo = [
-        (task, run)
-        for task, run in _pairs(name)
-        if (not _TASKS.value or task in _TASKS.value)
-        and (not _LEARNERS.value or run.label in _LEARNERS.value)
-    ]
     # Rows, curves and panels follow the group's order, however the runs were split; results of
     # the pairs this run does not redo are kept (re-read before each write, so runs of disjoint
     # pairs may share `out` at the same time).
@@ -135,16 +174,7 @@ def run_group(name: str) -> None:
         return rank.get((entry["task"], entry["learner"]), len(rank))
 
     done_rows, done_curves = [], []
-    for task, run in todo:
-        overrides = {
-            **run.overrides,
-            "num_seeds": _SEEDS.value,
-            "progress_bar": False,
-            **budget_overrides(_STEPS.value, _EVAL_EPISODES.value),
-        }
-        if _EVAL_EVERY.value:
-            overrides["eval_every"] = _EVAL_EVERY.value
-        config = recipe_config(run.recipe, **overrides)
+    for task, run, config in runs:
         labels = {"task": task, "learner": run.label, "recipe": run.recipe}
         row, curve = train_seeds(config, labels)
         done_rows.append(row)
@@ -168,19 +198,10 @@ def _panels(rows: list[dict], curves: list[dict]) -> list[tuple[str, list]]:
     return panels
 
 
-def main(argv):
+def main(argv: Sequence[str]) -> None:
     del argv
-    for name in _GROUPS.value:
-        if name not in GROUPS:
-            raise app.UsageError(f"--groups: unknown group {name!r}; known: {', '.join(GROUPS)}")
-    known = list(dict.fromkeys(run.label for name in _GROUPS.value for _, run in _pairs(name)))
-    for label in _LEARNERS.value:
-        if label not in known:
-            raise app.UsageError(
-                f"--learners: unknown learner {label!r}; known: {', '.join(known)}"
-            )
-    for name in _GROUPS.value:
-        run_group(name)
+    for name, runs in plan().items():
+        run_group(name, runs)
 
 
 if __name__ == "__main__":

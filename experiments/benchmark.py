@@ -9,7 +9,8 @@
    compile time of the first chunk.
 3. With --startup=RECIPE,...: where a cold start goes (import, backend, trace, lower, compile,
    training to the first evaluation >= 0.99), cold and with a warm compilation cache.
-Writes env_throughput.csv, training.csv (and startup.csv) to --out and prints the tables.
+Writes env_throughput.csv, training.csv (and startup.csv) to --out and prints the tables;
+--envs= or --train_recipes= (empty) skips that table and keeps the file an earlier run wrote.
 """
 
 from __future__ import annotations
@@ -20,38 +21,66 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
+import ml_collections
 from absl import app, flags
+from flag_checks import checked_config, define_choice_list, define_int_list
 
 import envs
-from hemjax.config import recipe_config
+from hemjax.config import ALGOS, recipe_config
 from hemjax.logger import write_csv
+from hemjax.recipes import RECIPES
 from hemjax.train import Trainer
 
 _OUT = flags.DEFINE_string("out", "experiments/results/benchmark", "Output directory.")
-_ENVS = flags.DEFINE_list("envs", envs.names(), "Envs to benchmark.")
-_BATCHES = flags.DEFINE_list(
-    "batches", ["64", "256", "1024", "4096", "16384", "65536"], "Parallel pure-JAX envs."
+_ENVS = define_choice_list(
+    "envs", envs.names(), envs.names(), "Envs to benchmark ('' for none).", allow_empty=True
 )
-_MJX_BATCHES = flags.DEFINE_list("mjx_batches", ["64", "256", "1024", "4096"], "Parallel MJX envs.")
-_TRAIN_RECIPES = flags.DEFINE_list(
-    "train_recipes", ["bitflip", "navigation"], "Recipes (hemjax/recipes.py) to time training."
+_BATCHES = define_int_list(
+    "batches", [64, 256, 1024, 4096, 16384, 65536], "Parallel pure-JAX envs."
 )
-_TRAIN_ALGOS = flags.DEFINE_list(
-    "train_algos", ["hem"], "Learners timed on each training recipe, all else equal (e.g. hem,her)."
+_MJX_BATCHES = define_int_list("mjx_batches", [64, 256, 1024, 4096], "Parallel MJX envs.")
+_TRAIN_RECIPES = define_choice_list(
+    "train_recipes",
+    ["bitflip", "navigation"],
+    RECIPES,
+    "Recipes (hemjax/recipes.py) to time training ('' for none).",
+    allow_empty=True,
 )
-_STEPS = flags.DEFINE_integer("steps", 50, "Steps per timed scan.")
-_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (the best is kept).")
-_TRAIN_ITERATIONS = flags.DEFINE_integer("train_iterations", 20, "Iterations per timed chunk.")
-_STARTUP = flags.DEFINE_list(
-    "startup", [], "Recipes whose start-up (cold, then warm cache) is timed in fresh processes."
+_TRAIN_ALGOS = define_choice_list(
+    "train_algos",
+    ["hem"],
+    ALGOS,
+    "Learners timed on each training recipe, all else equal (e.g. hem,her).",
+)
+_STEPS = flags.DEFINE_integer("steps", 50, "Steps per timed scan.", lower_bound=1)
+_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (the best is kept).", lower_bound=1)
+_TRAIN_ITERATIONS = flags.DEFINE_integer(
+    "train_iterations", 20, "Iterations per timed chunk.", lower_bound=1
+)
+_STARTUP = define_choice_list(
+    "startup",
+    [],
+    RECIPES,
+    "Recipes whose start-up (cold, then warm cache) is timed in fresh processes.",
+    allow_empty=True,
 )
 _STARTUP_ONLY = flags.DEFINE_bool("startup_only", False, "Only time start-up.")
+flags.register_multi_flags_validator(
+    ["startup_only", "startup"],
+    lambda values: not values["startup_only"] or bool(values["startup"]),
+    "--startup_only needs --startup=RECIPE,... (the recipes whose start-up to time)",
+)
+
+# (recipe, algo, config) of a training throughput measurement.
+TrainingRun = tuple[str, str, ml_collections.ConfigDict]
 
 
-def _time(fn, *args) -> tuple[float, float]:
+def _time(fn: Callable[..., Any], *args: Any) -> tuple[float, float]:
     """(compile + first run seconds, best of repeats seconds)."""
     start = time.perf_counter()
     jax.block_until_ready(fn(*args))
@@ -64,7 +93,7 @@ def _time(fn, *args) -> tuple[float, float]:
     return first, best
 
 
-def env_rollout_fn(env: envs.GoalEnv, batch: int):
+def env_rollout_fn(env: envs.GoalEnv, batch: int) -> Callable[[jax.Array], jax.Array]:
     """jit(key -> final states) stepping `batch` envs for --steps random actions."""
 
     @jax.jit
@@ -86,7 +115,7 @@ def random_actions(space: envs.Discrete | envs.Box, key: jax.Array, batch: int) 
     return jax.random.uniform(key, (batch, space.size), jnp.float32, space.low, space.high)
 
 
-def bare_xor_fn(num_bits: int, batch: int):
+def bare_xor_fn(num_bits: int, batch: int) -> Callable[[jax.Array], jax.Array]:
     """The same bit-flip dynamics written by hand: one XOR per step, no env abstraction."""
 
     @jax.jit
@@ -112,7 +141,7 @@ def env_throughput() -> list[dict]:
     for name in _ENVS.value:
         env = envs.make(name, **recipe_config(name).env_kwargs)  # the env as its recipe sets it
         mjx = type(env).__module__.startswith("envs.mjx")
-        for batch in map(int, _MJX_BATCHES.value if mjx else _BATCHES.value):
+        for batch in _MJX_BATCHES.value if mjx else _BATCHES.value:
             variants = [("envs.make", env_rollout_fn(env, batch))]
             if name == "bitflip":
                 variants.append(("bare lax.scan XOR", bare_xor_fn(env.num_bits, batch)))
@@ -131,10 +160,25 @@ def env_throughput() -> list[dict]:
     return rows
 
 
-def training_throughput() -> list[dict]:
+def plan() -> list[TrainingRun]:
+    """(recipe, algo, config) of every --train_recipes and --train_algos (none with
+    --startup_only), each config built and validated, as are the --startup recipes' configs;
+    raises app.UsageError naming the flags of the first mistake."""
+    for recipe in _STARTUP.value:  # the probe's config: the recipe's, cache and target aside
+        checked_config(f"--startup={recipe}", recipe, progress_bar=False)
+    if _STARTUP_ONLY.value:
+        return []
+    runs = []
+    for name in _TRAIN_RECIPES.value:
+        for algo in _TRAIN_ALGOS.value:
+            label = f"--train_recipes={name} --train_algos={algo}"
+            runs.append((name, algo, checked_config(label, name, eval_episodes=1, algo=algo)))
+    return runs
+
+
+def training_throughput(runs: list[TrainingRun]) -> list[dict]:
     rows = []
-    for name, algo in [(r, a) for r in _TRAIN_RECIPES.value for a in _TRAIN_ALGOS.value]:
-        config = recipe_config(name, eval_episodes=1, algo=algo)
+    for name, algo, config in runs:
         trainer = Trainer(config)
         iterations = _TRAIN_ITERATIONS.value
         state = trainer.init(trainer.seeds)
@@ -182,15 +226,18 @@ def startup() -> list[dict]:
     return rows
 
 
-def main(argv):
+def main(argv: Sequence[str]) -> None:
     del argv
+    runs = plan()
     os.makedirs(_OUT.value, exist_ok=True)
     print(f"backend: {jax.default_backend()}, devices: {jax.devices()}")
     if _STARTUP.value:
         write_csv(os.path.join(_OUT.value, "startup.csv"), startup())
-    if not _STARTUP_ONLY.value:
+    # A table nothing was asked for keeps what an earlier run wrote.
+    if not _STARTUP_ONLY.value and _ENVS.value:
         write_csv(os.path.join(_OUT.value, "env_throughput.csv"), env_throughput())
-        write_csv(os.path.join(_OUT.value, "training.csv"), training_throughput())
+    if runs:
+        write_csv(os.path.join(_OUT.value, "training.csv"), training_throughput(runs))
 
 
 if __name__ == "__main__":

@@ -12,25 +12,46 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 
 import jax
 from absl import app, flags
+from flag_checks import define_choice_list, define_int_list
 
 import envs
+from envs.raster import MIN_SIZE
 from hemjax.logger import write_csv
 
+# The envs each renderer draws (envs/raster.py's Raster.for_env, envs/camera.py's Camera.for_env).
+RASTER_ENVS = ["pointmass", "fourrooms", "navigation"]
+CAMERA_ENVS = [
+    name for name in envs.names() if envs.env_class(name).__module__.startswith("envs.mjx")
+]
+
 _OUT = flags.DEFINE_string("out", "experiments/results/camera", "Output directory.")
-_SIZE = flags.DEFINE_integer("size", 48, "Image side in pixels.")
-_RASTER_ENVS = flags.DEFINE_list("raster_envs", ["pointmass", "fourrooms"], "Rasterised envs.")
-_CAMERA_ENVS = flags.DEFINE_list(
-    "camera_envs", ["reacher", "fetch_reach", "sawyer_reach"], "Ray-cast MJX envs."
+# The rasteriser's smallest image; the camera's (envs/camera.py) is smaller still.
+_SIZE = flags.DEFINE_integer("size", 48, "Image side in pixels.", lower_bound=MIN_SIZE)
+_RASTER_ENVS = define_choice_list(
+    "raster_envs", ["pointmass", "fourrooms"], RASTER_ENVS, "Rasterised envs.", allow_empty=True
 )
-_RASTER_BATCHES = flags.DEFINE_list("raster_batches", ["256", "1024", "4096"], "Batch sizes.")
-_CAMERA_BATCHES = flags.DEFINE_list("camera_batches", ["16", "64", "256"], "Batch sizes.")
-_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (the best is kept).")
+_CAMERA_ENVS = define_choice_list(
+    "camera_envs",
+    ["reacher", "fetch_reach", "sawyer_reach"],
+    CAMERA_ENVS,
+    "Ray-cast MJX envs.",
+    allow_empty=True,
+)
+_RASTER_BATCHES = define_int_list("raster_batches", [256, 1024, 4096], "Batch sizes.")
+_CAMERA_BATCHES = define_int_list("camera_batches", [16, 64, 256], "Batch sizes.")
+_REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats (the best is kept).", lower_bound=1)
+flags.register_multi_flags_validator(
+    ["raster_envs", "camera_envs"],
+    lambda values: bool(values["raster_envs"] or values["camera_envs"]),
+    "--raster_envs and --camera_envs are both empty: give at least one env",
+)
 
 
-def _renderer(kind: str, env: envs.GoalEnv, size: int):
+def _renderer(kind: str, env: envs.GoalEnv, size: int) -> Callable[[envs.EnvState], jax.Array]:
     if kind == "raster":
         from envs.raster import Raster
 
@@ -64,11 +85,11 @@ def measure(kind: str, name: str, batch: int, size: int) -> dict:
     }
 
 
-def main(argv: list[str]) -> None:
+def main(argv: Sequence[str]) -> None:
     del argv
     size = _SIZE.value
-    plan = [("raster", name, int(b)) for name in _RASTER_ENVS.value for b in _RASTER_BATCHES.value]
-    plan += [("camera", name, int(b)) for name in _CAMERA_ENVS.value for b in _CAMERA_BATCHES.value]
+    plan = [("raster", name, b) for name in _RASTER_ENVS.value for b in _RASTER_BATCHES.value]
+    plan += [("camera", name, b) for name in _CAMERA_ENVS.value for b in _CAMERA_BATCHES.value]
     rows = []
     for kind, name, batch in plan:
         row = measure(kind, name, batch, size)

@@ -11,6 +11,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
 
 import jax
 from absl import app, flags, logging
@@ -21,14 +22,14 @@ from hemjax.logger import write_csv
 from hemjax.train import Trainer
 
 _OUT = flags.DEFINE_string("out", "experiments/results/checkpoint", "Output directory.")
-_SAVES = flags.DEFINE_integer("saves", 3, "Saves to time.")
+_SAVES = flags.DEFINE_integer("saves", 3, "Saves to time.", lower_bound=1)
 
 
 def _size(path: str) -> int:
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(path) for f in fs)
 
 
-def main(argv):
+def main(argv: Sequence[str]) -> None:
     del argv
     logging.set_verbosity(logging.WARNING)  # keep Orbax's info lines off the console
     config = recipe_config("bitflip")

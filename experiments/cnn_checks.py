@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Sequence
 
 import flax.linen as nn
 import jax
@@ -63,13 +64,13 @@ class _Regressor(nn.Module):
         return nn.Dense(self.outputs)(x)
 
 
-def _states(count: int):
+def _states(count: int) -> tuple[jax.Array, jax.Array]:
     env = envs.make("pointmass", obs_type="image", image_size=48)
     states = jax.jit(jax.vmap(env.reset))(jax.random.split(jax.random.PRNGKey(0), count))
     return states.obs, states.achieved_goal
 
 
-def _trainer(net: nn.Module, images: jax.Array, targets: jax.Array, steps: int):
+def _trainer(net: nn.Module, images: jax.Array, targets: jax.Array, steps: int) -> Callable:
     """jit(scan of `steps` Adam steps on random batches): (params, opt_state, key) -> ..."""
     optimizer = optax.adam(1e-3)
 
@@ -90,7 +91,7 @@ def _trainer(net: nn.Module, images: jax.Array, targets: jax.Array, steps: int):
     return jax.jit(run)
 
 
-def speed(images, targets) -> list[dict]:
+def speed(images: jax.Array, targets: jax.Array) -> list[dict]:
     rows = []
     for variant in ("xla_conv", "ours"):
         net = _Regressor(variant)
@@ -105,7 +106,7 @@ def speed(images, targets) -> list[dict]:
     return rows
 
 
-def regression(images, targets) -> list[dict]:
+def regression(images: jax.Array, targets: jax.Array) -> list[dict]:
     rows = []
     for variant in ("literal", "ours"):
         net = _Regressor(variant)
@@ -160,7 +161,7 @@ def sawyer_hand(train: int = 5120, held_out: int = 1024) -> list[dict]:
     return rows
 
 
-def main(argv):
+def main(argv: Sequence[str]) -> None:
     del argv
     os.makedirs(_OUT.value, exist_ok=True)
     if {"speed", "regression"} & set(_CHECKS.value):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 
 import jax
 import numpy as np
@@ -24,11 +25,16 @@ from envs.reference.episode_runner import EpisodeRunner
 from envs.reference.scripts import RUNNER_SCRIPTS
 from hemjax.logger import write_csv
 
-_OUT = flags.DEFINE_string("out", "experiments/results/fetch_physics", "Output directory.")
-_ENVS = flags.DEFINE_integer("num_envs", 256, "Parallel envs (fresh goals) per setting.")
-
 SETTINGS = [(0.005, 8), (0.005, 4), (0.01, 4), (0.01, 8)]  # (timestep s, solver iterations)
-GAP_EPISODES = 32
+GAP_EPISODES = 32  # push episodes replayed in C per setting
+
+_OUT = flags.DEFINE_string("out", "experiments/results/fetch_physics", "Output directory.")
+_ENVS = flags.DEFINE_integer(
+    "num_envs",
+    256,
+    f"Parallel envs (fresh goals) per setting; at least the {GAP_EPISODES} replayed in C.",
+    lower_bound=GAP_EPISODES,
+)
 
 
 def measure(timestep: float, iterations: int, num_envs: int) -> dict:
@@ -64,7 +70,7 @@ def measure(timestep: float, iterations: int, num_envs: int) -> dict:
     return row
 
 
-def main(argv):
+def main(argv: Sequence[str]) -> None:
     del argv
     os.makedirs(_OUT.value, exist_ok=True)
     print(f"backend: {jax.default_backend()}, {_ENVS.value} envs per setting")

@@ -12,40 +12,56 @@ K=40).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
+import ml_collections
 from absl import app, flags
+from flag_checks import checked_config, define_int_list
 from sweep import train_seeds, write_sweep
 
-from hemjax.config import recipe_config
 from hemjax.plots import plot_final_by_size, plot_success
 
 _OUT = flags.DEFINE_string("out", "experiments/results/figure3", "Output directory.")
-_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per setting.")
-_BITS = flags.DEFINE_list("bits", ["10", "25", "50", "100"], "Bit-flip sizes K.")
-_DIMS = flags.DEFINE_list("dims", ["10", "20", "40", "80"], "Navigation dimensions K.")
+_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per setting.", lower_bound=1)
+_BITS = define_int_list("bits", [10, 25, 50, 100], "Bit-flip sizes K.", allow_empty=True)
+_DIMS = define_int_list("dims", [10, 20, 40, 80], "Navigation dimensions K.", allow_empty=True)
 
 # Sizes with a recipe of their own (hemjax/recipes.py); other sizes use the env's recipe.
 SIZE_RECIPES = {("bitflip", 100): "bitflip_k100", ("navigation", 80): "navigation_k80"}
 SIZE_ARGUMENT = {"bitflip": "num_bits", "navigation": "dim"}
+SIZE_FLAG = {"bitflip": "bits", "navigation": "dims"}
 
 
-def train(env_name: str, size: int) -> tuple[dict, list[dict]]:
-    recipe = SIZE_RECIPES.get((env_name, size), env_name)
-    config = recipe_config(recipe, num_seeds=_SEEDS.value, **{SIZE_ARGUMENT[env_name]: size})
-    return train_seeds(config, {"env": env_name, "K": size, "recipe": recipe})
+def plan() -> list[tuple[str, int, str, ml_collections.ConfigDict]]:
+    """(env, K, recipe, config) of every setting --bits and --dims ask for, each config built and
+    validated; raises app.UsageError naming the flag of the first mistake."""
+    settings = [("bitflip", k) for k in _BITS.value] + [("navigation", k) for k in _DIMS.value]
+    if not settings:
+        raise app.UsageError("--bits and --dims are both empty: give at least one size K")
+    runs = []
+    for env_name, size in settings:
+        recipe = SIZE_RECIPES.get((env_name, size), env_name)
+        config = checked_config(
+            f"--{SIZE_FLAG[env_name]}={size}",
+            recipe,
+            num_seeds=_SEEDS.value,
+            **{SIZE_ARGUMENT[env_name]: size},
+        )
+        runs.append((env_name, size, recipe, config))
+    return runs
 
 
-def main(argv):
+def main(argv: Sequence[str]) -> None:
     del argv
+    runs = plan()
     os.makedirs(_OUT.value, exist_ok=True)
     rows, curves = [], []
     all_rows, all_curves = rows, curves  # what is plotted if no setting runs
-    for env_name, sizes in (("bitflip", _BITS.value), ("navigation", _DIMS.value)):
-        for size in map(int, sizes):
-            row, curve = train(env_name, size)
-            rows.append(row)
-            curves.extend(curve)
-            all_rows, all_curves = write_sweep(_OUT.value, rows, curves, keys=("env", "K"))
+    for env_name, size, recipe, config in runs:
+        row, curve = train_seeds(config, {"env": env_name, "K": size, "recipe": recipe})
+        rows.append(row)
+        curves.extend(curve)
+        all_rows, all_curves = write_sweep(_OUT.value, rows, curves, keys=("env", "K"))
     plot_final_by_size(
         [
             (f"{env_name}: final greedy success", [r for r in all_rows if r["env"] == env_name])

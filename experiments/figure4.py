@@ -13,26 +13,40 @@ leaves its finished recipes on disk.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
+import ml_collections
 from absl import app, flags
+from flag_checks import checked_config, define_choice_list
 from sweep import train_seeds, write_sweep
 
-from hemjax.config import recipe_config
 from hemjax.plots import plot_success_panels
+from hemjax.recipes import RECIPES
 
 FIGURE4_RECIPES = ["pointmass", "reacher", "fetch_reach", "sawyer_reach", "fourrooms"]
 
 _OUT = flags.DEFINE_string("out", "experiments/results/figure4", "Output directory.")
-_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per recipe.")
-_RECIPES = flags.DEFINE_list("recipes", FIGURE4_RECIPES, "Recipes (hemjax/recipes.py) to train.")
+_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per recipe.", lower_bound=1)
+_RECIPES = define_choice_list(
+    "recipes", FIGURE4_RECIPES, RECIPES, "Recipes (hemjax/recipes.py) to train."
+)
 
 
-def main(argv):
+def plan() -> list[tuple[str, ml_collections.ConfigDict]]:
+    """(recipe, config) of every --recipes, each config built and validated; raises
+    app.UsageError naming the flag of the first mistake."""
+    return [
+        (recipe, checked_config(f"--recipes={recipe}", recipe, num_seeds=_SEEDS.value))
+        for recipe in _RECIPES.value
+    ]
+
+
+def main(argv: Sequence[str]) -> None:
     del argv
+    runs = plan()
     os.makedirs(_OUT.value, exist_ok=True)
     rows, curves = [], []
-    for recipe in _RECIPES.value:
-        config = recipe_config(recipe, num_seeds=_SEEDS.value)
+    for recipe, config in runs:
         row, curve = train_seeds(config, {"env": config.env_name, "recipe": recipe})
         rows.append(row)
         curves.extend(curve)

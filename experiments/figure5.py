@@ -16,31 +16,52 @@ size and algo). Results are written after each run, so a partial sweep keeps wha
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
+import ml_collections
 from absl import app, flags
+from flag_checks import checked_config, define_choice_list, define_int_list
 from sweep import budget_overrides, define_budget_flags, train_seeds, write_sweep
 
-from hemjax.config import recipe_config
 from hemjax.plots import plot_success_panels
+from hemjax.recipes import RECIPES
 
 FIGURE5_RECIPES = ["pointmass_image", "reacher_image", "fetch_reach_image", "sawyer_reach_image"]
+IMAGE_RECIPES = [name for name in RECIPES if "_image" in name and not name.endswith("_her")]
+ALGOS = {"hem": "hEM", "her": "HER(-1/0)"}
 
 _OUT = flags.DEFINE_string("out", "experiments/results/figure5", "Output directory.")
-_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per run.")
-_RECIPES = flags.DEFINE_list("recipes", FIGURE5_RECIPES, "Image recipes (hemjax/recipes.py).")
-_SIZES = flags.DEFINE_list("sizes", ["48", "84"], "Image sizes w (images are w x w x 3).")
-_ALGOS = flags.DEFINE_list("algos", ["hem"], "Learners: hem, her (HER with -1/0 rewards).")
+_SEEDS = flags.DEFINE_integer("num_seeds", 5, "Seeds per run.", lower_bound=1)
+_RECIPES = define_choice_list(
+    "recipes", FIGURE5_RECIPES, IMAGE_RECIPES, "Image recipes (hemjax/recipes.py)."
+)
+_SIZES = define_int_list("sizes", [48, 84], "Image sizes w (images are w x w x 3).")
+_ALGOS = define_choice_list("algos", ["hem"], ALGOS, "Learners (her: HER with -1/0 rewards).")
 _STEPS, _EVAL_EPISODES = define_budget_flags("every run")
 
 
-def _config(recipe: str, size: int, algo: str):
-    """The recipe at image size `size` for `algo`, with this script's seeds and budget."""
-    return recipe_config(
-        recipe if algo == "hem" else f"{recipe}_her",
-        num_seeds=_SEEDS.value,
-        image_size=size,
-        **budget_overrides(_STEPS.value, _EVAL_EPISODES.value),
-    )
+def plan() -> list[tuple[dict, ml_collections.ConfigDict]]:
+    """(labels, config) of every (recipe, image size, algo) the flags ask for, each config built
+    and validated; raises app.UsageError naming the flag of the first mistake."""
+    runs = []
+    for recipe in _RECIPES.value:
+        for size in _SIZES.value:
+            for algo in _ALGOS.value:
+                name = recipe if algo == "hem" else f"{recipe}_her"
+                where = f"--recipes={recipe} --sizes={size} --algos={algo}"
+                if name not in RECIPES:
+                    raise app.UsageError(f"{where}: there is no HER recipe {name!r} for {recipe}")
+                config = checked_config(
+                    where,
+                    name,
+                    num_seeds=_SEEDS.value,
+                    image_size=size,
+                    **budget_overrides(_STEPS.value, _EVAL_EPISODES.value),
+                )
+                label = f"{ALGOS[algo]}-{size}"
+                labels = {"recipe": recipe, "size": size, "algo": algo, "label": label}
+                runs.append((labels, config))
+    return runs
 
 
 def _recipes_of(rows: list[dict]) -> list[str]:
@@ -56,30 +77,20 @@ def _curves(rows: list[dict], curves: list[dict], recipe: str) -> list:
     ]
 
 
-def main(argv):
+def main(argv: Sequence[str]) -> None:
     del argv
-    for algo in _ALGOS.value:
-        if algo not in ("hem", "her"):
-            raise app.UsageError(f"algos={algo!r} is not allowed: hem or her")
-    sizes = [int(size) for size in _SIZES.value]
+    runs = plan()
     os.makedirs(_OUT.value, exist_ok=True)
     rows, curves = [], []
-    for recipe in _RECIPES.value:
-        for size in sizes:
-            for algo in _ALGOS.value:
-                config = _config(recipe, size, algo)
-                label = f"{'hEM' if algo == 'hem' else 'HER(-1/0)'}-{size}"
-                labels = {"recipe": recipe, "size": size, "algo": algo, "label": label}
-                row, curve = train_seeds(config, labels)
-                rows.append(row)
-                curves.extend(curve)
-                all_rows, all_curves = write_sweep(
-                    _OUT.value, rows, curves, keys=("recipe", "size", "algo")
-                )
-                panels = [
-                    (name, _curves(all_rows, all_curves, name)) for name in _recipes_of(all_rows)
-                ]
-                plot_success_panels(panels, os.path.join(_OUT.value, "curves.png"))
+    for labels, config in runs:
+        row, curve = train_seeds(config, labels)
+        rows.append(row)
+        curves.extend(curve)
+        all_rows, all_curves = write_sweep(
+            _OUT.value, rows, curves, keys=("recipe", "size", "algo")
+        )
+        panels = [(name, _curves(all_rows, all_curves, name)) for name in _recipes_of(all_rows)]
+        plot_success_panels(panels, os.path.join(_OUT.value, "curves.png"))
 
 
 if __name__ == "__main__":

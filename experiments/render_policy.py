@@ -15,26 +15,52 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
+from typing import NoReturn
 
 from absl import app, flags
 
+from envs.raster import MIN_SIZE  # the 2-D maps' smallest side (the camera's is smaller)
+
+USAGE_ERROR = 2
+
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory holding checkpoints.")
 _OUTPUT = flags.DEFINE_string("output", None, "GIF path (default: <workdir>/policy.gif).")
-_EPISODES = flags.DEFINE_integer("episodes", 4, "Greedy episodes, tiled side by side.")
-_SEED = flags.DEFINE_integer("seed", 0, "Seed of the fresh goals and starts.")
-_SEED_INDEX = flags.DEFINE_integer("seed_index", 0, "Which trained seed's policy to show.")
-_SIZE = flags.DEFINE_integer("size", 96, "Image side of maps and camera views, in pixels.")
+_EPISODES = flags.DEFINE_integer(
+    "episodes", 4, "Greedy episodes, tiled side by side.", lower_bound=1
+)
+_SEED = flags.DEFINE_integer("seed", 0, "Seed of the fresh goals and starts.", lower_bound=0)
+_SEED_INDEX = flags.DEFINE_integer(
+    "seed_index", 0, "Which trained seed's policy to show.", lower_bound=0
+)
+_SIZE = flags.DEFINE_integer(
+    "size", 96, "Image side of maps and camera views, in pixels.", lower_bound=MIN_SIZE
+)
 _FPS = flags.DEFINE_float("fps", 10.0, "Frames per second (GIF delays: whole centiseconds).")
-_SCALE = flags.DEFINE_integer("scale", 2, "Each image pixel drawn as scale x scale.")
+flags.register_validator("fps", lambda fps: fps > 0, "a number > 0")
+_SCALE = flags.DEFINE_integer("scale", 2, "Each image pixel drawn as scale x scale.", lower_bound=1)
 _HTML = flags.DEFINE_bool("html", False, "Also write policy.html (MJX tasks, brax's viewer).")
 
 
-def main(argv: list[str]) -> None:
+def fail(message: object) -> NoReturn:
+    """Ends the process with one line on stderr and exit status 2, as the docstring promises."""
+    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
+    sys.exit(USAGE_ERROR)
+
+
+def parse_flags(argv: list[str]) -> list[str]:
+    """absl's flag parsing, with every mistake in one line (`fail`)."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        fail(error)
+
+
+def main(argv: Sequence[str]) -> None:
     if len(argv) > 1:
-        sys.exit(f"error: unexpected arguments {argv[1:]}")
+        fail(f"unexpected arguments {list(argv[1:])}; flags take the form --name=value")
     if not _WORKDIR.value:
-        print("error: --workdir is required", file=sys.stderr)
-        sys.exit(2)
+        fail("--workdir is required: the run directory holding checkpoints")
     import hemjax as hem
     from hemjax import html_viewer, video
 
@@ -59,10 +85,9 @@ def main(argv: list[str]) -> None:
             scale=_SCALE.value,
         )
     except (FileNotFoundError, ValueError) as error:
-        print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
-        sys.exit(2)
+        fail(error)
     print(path)
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(main, flags_parser=parse_flags)

@@ -4,11 +4,15 @@ a non-zero exit, never a traceback; runs that should succeed must succeed.
     python experiments/robustness.py [--only=NAME,...] [--cheap_only]
 
 Writes experiments/results/robustness/cases.csv (one row per case: exit status, error lines,
-tracebacks, whether the outcome was the expected one) and prints the table.
+tracebacks, whether the outcome was the expected one) and prints the table. A partial run
+(--only, --cheap_only) replaces the rows of its cases and keeps the others. Messages name no
+machine: the cases' temp folder is written as <tmp>, and the host and process id of the lock
+planted by "workdir locked by a live run" as <host> and <pid> (`scrub`).
 """
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import os
@@ -17,17 +21,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from absl import app, flags
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from flag_checks import define_choice_list  # noqa: E402
+
 from hemjax.logger import write_csv  # noqa: E402
 
-_ONLY = flags.DEFINE_list("only", [], "Run only these cases.")
 _CHEAP_ONLY = flags.DEFINE_bool("cheap_only", False, "Only the cases that fail before compiling.")
 _OUT = flags.DEFINE_string("out", str(ROOT / "experiments/results/robustness"), "Output dir.")
 
@@ -73,9 +79,15 @@ def _corrupt_all(workdir: Path) -> None:
             path.write_bytes(b"garbage")
 
 
+def _lock_holder() -> tuple[str, int]:
+    """(host, pid) that `_held_lock` writes into the lock: this process's."""
+    return os.uname().nodename, os.getpid()
+
+
 def _held_lock(workdir: Path) -> None:
     workdir.mkdir(parents=True, exist_ok=True)
-    holder = {"host": os.uname().nodename, "pid": os.getpid(), "started": time.time()}
+    host, pid = _lock_holder()
+    holder = {"host": host, "pid": pid, "started": time.time()}
     (workdir / "LOCK").write_text(json.dumps(holder))
 
 
@@ -148,7 +160,26 @@ CASES = [
 ]
 
 
-def _launch(workdir: Path, args, devices: int = 1, workdir_arg: bool = True, sig=None):
+_ONLY = define_choice_list(
+    "only", [], [case.name for case in CASES], "Run only these cases.", allow_empty=True
+)
+
+
+def scrub(text: str, tmp: str, host: str, pid: int) -> str:
+    """`text` without this machine's particulars: the folder `tmp` (and its real path) as <tmp>,
+    the lock holder's "process PID on host HOST" as "process <pid> on host <host>"."""
+    for folder in sorted({tmp, os.path.realpath(tmp)}, key=len, reverse=True):
+        text = text.replace(folder, "<tmp>")
+    return text.replace(f"process {pid} on host {host}", "process <pid> on host <host>")
+
+
+def _launch(
+    workdir: Path,
+    args: Sequence[str],
+    devices: int = 1,
+    workdir_arg: bool = True,
+    sig: tuple[float, int] | None = None,
+) -> tuple[int, str, str]:
     command = [sys.executable, "experiments/train.py", *args]
     if workdir_arg:
         command.append(f"--workdir={workdir}")
@@ -163,8 +194,9 @@ def _launch(workdir: Path, args, devices: int = 1, workdir_arg: bool = True, sig
     return process.returncode, stdout, stderr
 
 
-def run_case(case: Case, base: Path) -> dict:
-    """Runs one case in a fresh workdir under `base`; returns its row."""
+def run_case(case: Case, base: Path) -> dict[str, Any]:
+    """Runs one case in a fresh workdir under `base`; returns its row (message scrubbed of
+    `base` and the lock holder, see `scrub`)."""
     workdir = base / case.name.replace(" ", "_").replace("/", "_")
     if case.setup is not None:
         case.setup(workdir)
@@ -188,6 +220,7 @@ def run_case(case: Case, base: Path) -> dict:
     else:
         ok = status != 0 and tracebacks == 0 and len(errors) == 1
     message = errors[0] if errors else (stderr.strip().splitlines() or [""])[-1]
+    message = scrub(message, str(base), *_lock_holder())
     return {
         "case": case.name,
         "exit_status": status,
@@ -198,10 +231,27 @@ def run_case(case: Case, base: Path) -> dict:
     }
 
 
-def main(argv: list[str]) -> None:
+def merged(path: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows`, with the rows the table at `path` holds for the other cases of CASES, in CASES'
+    order: a partial run loses none of the earlier results."""
+    old = []
+    if os.path.exists(path):
+        with open(path, newline="") as f:
+            old = list(csv.DictReader(f))
+    new = {row["case"] for row in rows}
+    order = {case.name: i for i, case in enumerate(CASES)}
+    kept = [row for row in old if row["case"] in order and row["case"] not in new]
+    return sorted(kept + rows, key=lambda row: order[row["case"]])
+
+
+def main(argv: Sequence[str]) -> None:
     del argv
     cases = [c for c in CASES if (not _ONLY.value or c.name in _ONLY.value)]
     cases = [c for c in cases if c.cheap or not _CHEAP_ONLY.value]
+    if not cases:
+        raise app.UsageError(
+            f"--only={','.join(_ONLY.value)} --cheap_only: none of these cases is cheap"
+        )
     rows = []
     with tempfile.TemporaryDirectory() as base:
         for case in cases:
@@ -210,7 +260,8 @@ def main(argv: list[str]) -> None:
             mark = "ok " if row["as_expected"] else "BAD"
             print(f"{mark} {row['exit_status']:>4} {row['case']}: {row['message']}", flush=True)
     os.makedirs(_OUT.value, exist_ok=True)
-    write_csv(os.path.join(_OUT.value, "cases.csv"), rows)
+    path = os.path.join(_OUT.value, "cases.csv")
+    write_csv(path, merged(path, rows))
     bad = sum(not r["as_expected"] for r in rows)
     tracebacks = sum(r["tracebacks"] for r in rows if not r["case"].startswith("load a missing"))
     print(f"{len(rows) - bad} of {len(rows)} cases as expected; {tracebacks} launcher tracebacks")

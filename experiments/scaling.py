@@ -14,13 +14,15 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 
 from absl import app, flags
+from flag_checks import checked_config, define_int_list
 
 from hemjax.logger import write_csv
 
 _OUT = flags.DEFINE_string("out", "experiments/results/scaling", "Output directory.")
-_DEVICES = flags.DEFINE_list("devices", ["1", "2", "4"], "Device counts.")
+_DEVICES = define_int_list("devices", [1, 2, 4], "Device counts.")
 _CHILD = flags.DEFINE_boolean("child", False, "Internal: run one measurement.")
 
 
@@ -51,13 +53,20 @@ def measure() -> dict:
     }
 
 
-def main(argv):
+def check_devices() -> None:
+    """Raises app.UsageError naming --devices unless the child's config trains on each count."""
+    for devices in _DEVICES.value:
+        checked_config(f"--devices={devices}", "bitflip", devices, progress_bar=False)
+
+
+def main(argv: Sequence[str]) -> None:
     del argv
     if _CHILD.value:
         print(json.dumps(measure()))
         return
+    check_devices()
     rows = []
-    for devices in map(int, _DEVICES.value):
+    for devices in _DEVICES.value:
         env = {**os.environ, "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
         out = subprocess.run(
             [sys.executable, __file__, "--child"],

@@ -28,6 +28,7 @@ def define_budget_flags(scope: str) -> tuple[flags.FlagHolder[int], flags.FlagHo
         "total_env_steps",
         0,
         f"Env steps per seed for {scope}; 0 keeps each recipe's budget.",
+        lower_bound=0,
         module_name=script,
     )
     episodes = flags.DEFINE_integer(
@@ -35,6 +36,7 @@ def define_budget_flags(scope: str) -> tuple[flags.FlagHolder[int], flags.FlagHo
         0,
         "Fresh goals per seed at each curve point (0: the recipe's); the final evaluation "
         f"always uses {FINAL_EVAL_EPISODES:,} per seed.",
+        lower_bound=0,
         module_name=script,
     )
     return steps, episodes

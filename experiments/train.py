@@ -17,9 +17,11 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from types import FrameType
+from typing import NoReturn
 
 
-def _stop_before_training(number: int, frame) -> None:
+def _stop_before_training(number: int, frame: FrameType | None) -> None:
     """Outside training (hem.run takes over while it trains), a signal ends the run in one line.
 
     `os._exit`, not `sys.exit`: the signal may land inside an import or a library call that
@@ -39,6 +41,7 @@ import importlib.util  # noqa: E402
 import re  # noqa: E402
 
 import jax  # noqa: E402
+import ml_collections  # noqa: E402
 from absl import app, flags, logging  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
@@ -61,8 +64,15 @@ _CACHE = flags.DEFINE_string(
     "compilation_cache", None, "Shorthand for --config.compilation_cache ('' disables it)."
 )
 _COORDINATOR = flags.DEFINE_string("coordinator_address", None, "host:port of process 0.")
-_NUM_PROCESSES = flags.DEFINE_integer("num_processes", None, "Processes (hosts) in the run.")
-_PROCESS_ID = flags.DEFINE_integer("process_id", None, "This process's index.")
+_NUM_PROCESSES = flags.DEFINE_integer(
+    "num_processes", None, "Processes (hosts) in the run.", lower_bound=1
+)
+_PROCESS_ID = flags.DEFINE_integer("process_id", None, "This process's index.", lower_bound=0)
+flags.register_multi_flags_validator(
+    ["process_id", "num_processes"],
+    lambda v: None in (v["process_id"], v["num_processes"]) or v["process_id"] < v["num_processes"],
+    "--process_id is not allowed: an index below --num_processes",
+)
 _POLICY_GIF = flags.DEFINE_bool(
     "policy_gif", True, "At the end, write <workdir>/policy.gif of greedy episodes on fresh goals."
 )
@@ -80,7 +90,7 @@ _LAUNCHER_FLAGS = (
 USER_ERRORS = (ConfigError, OSError, FloatingPointError, WorkdirLocked, CheckpointError)
 
 
-def fail(message: object, status: int = USAGE_ERROR) -> None:
+def fail(message: object, status: int = USAGE_ERROR) -> NoReturn:
     """Ends the process with one line on stderr."""
     print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
     sys.exit(status)
@@ -113,7 +123,7 @@ def _config_argument(argv: list[str]) -> str | None:
     return value
 
 
-def load_config(argument: str):
+def load_config(argument: str) -> ml_collections.ConfigDict:
     """Runs get_config of the file in `argument` ("FILE" or "FILE:RECIPE")."""
     path, *recipe = argument.split(":", 1)
     if not os.path.isfile(path):

@@ -1,0 +1,128 @@
+"""Checked flags for the experiment scripts: a bad value ends in one line naming the flag and what
+it allows, before anything compiles or trains.
+
+List flags are checked item by item as absl parses them (`define_int_list`,
+`define_choice_list`: "FATAL Flags parsing error: flag --dims=0: 0 is not allowed: an integer
+>= 1"). What only main can check, the choices that depend on other flags and every config the
+script will train, raises app.UsageError (`check_choices`, `checked_config`); scripts build and
+check all their configs before the first run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import ml_collections
+from absl import app, flags
+
+flags.disclaim_key_flags()  # the flags defined below belong to the script that asks for them
+
+
+def _closest(value: str, choices: Sequence[str]) -> str:
+    match = difflib.get_close_matches(value, list(choices), n=1)
+    return f" (closest: {match[0]!r})" if match else ""
+
+
+def not_one_of(value: str, choices: Sequence[str]) -> str:
+    """ "'x' is not allowed: one of a, b, c (closest: 'a')": the message for a value not in
+    `choices`."""
+    return f"{value!r} is not allowed: one of {', '.join(choices)}{_closest(value, choices)}"
+
+
+class _CheckedListParser(flags.ListParser):
+    """A comma-separated list whose items `item` turns into values or refuses (ValueError)."""
+
+    def __init__(self, allow_empty: bool, allowed: str) -> None:
+        super().__init__()
+        self.allow_empty = allow_empty
+        self.allowed = allowed
+
+    def item(self, text: str) -> Any:
+        raise NotImplementedError
+
+    def parse(self, argument: str | list[Any]) -> list[Any]:
+        items = list(argument) if isinstance(argument, list | tuple) else super().parse(argument)
+        if not items and not self.allow_empty:
+            raise ValueError(f"an empty list is not allowed: give {self.allowed}")
+        return [self.item(str(item).strip()) for item in items]
+
+
+class _IntListParser(_CheckedListParser):
+    def __init__(self, minimum: int, allow_empty: bool) -> None:
+        super().__init__(allow_empty, f"integers >= {minimum}")
+        self.minimum = minimum
+
+    def item(self, text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < self.minimum:
+            raise ValueError(f"{text!r} is not allowed: an integer >= {self.minimum}")
+        return value
+
+
+class _ChoiceListParser(_CheckedListParser):
+    def __init__(self, choices: Sequence[str], allow_empty: bool) -> None:
+        super().__init__(allow_empty, f"one or more of {', '.join(choices)}")
+        self.choices = list(choices)
+
+    def item(self, text: str) -> str:
+        if text not in self.choices:
+            raise ValueError(not_one_of(text, self.choices))
+        return text
+
+
+def define_int_list(
+    name: str, default: Sequence[int], help: str, minimum: int = 1, allow_empty: bool = False
+) -> flags.FlagHolder[list[int]]:
+    """A comma-separated list of integers >= `minimum` (its value: a list of ints)."""
+    return flags.DEFINE(
+        _IntListParser(minimum, allow_empty),
+        name,
+        list(default),
+        f"{help} (integers >= {minimum})",
+        serializer=flags.CsvListSerializer(","),
+    )
+
+
+def define_choice_list(
+    name: str, default: Sequence[str], choices: Iterable[str], help: str, allow_empty: bool = False
+) -> flags.FlagHolder[list[str]]:
+    """A comma-separated list of items of `choices`."""
+    choices = list(choices)
+    return flags.DEFINE(
+        _ChoiceListParser(choices, allow_empty),
+        name,
+        list(default),
+        f"{help} Allowed: {', '.join(choices)}.",
+        serializer=flags.CsvListSerializer(","),
+    )
+
+
+def check_choices(flag: str, values: Iterable[str], choices: Sequence[str]) -> None:
+    """Raises app.UsageError naming --`flag` unless every value is one of `choices` (for choices
+    that depend on other flags)."""
+    for value in values:
+        if value not in choices:
+            raise app.UsageError(f"--{flag}: {not_one_of(value, choices)}")
+
+
+def checked_config(
+    label: str, recipe: str, num_devices: int | None = None, **overrides: Any
+) -> ml_collections.ConfigDict:
+    """recipe_config(recipe, **overrides), validated as hem.run validates it on `num_devices`
+    (default: this host's); a mistake raises app.UsageError "`label`: <field>=<value> is not
+    allowed: ..."."""
+    import jax
+
+    from hemjax.config import ConfigError, recipe_config, validate
+
+    try:
+        config = recipe_config(recipe, **overrides)
+        validate(config, jax.device_count() if num_devices is None else num_devices)
+    except ConfigError as error:
+        raise app.UsageError(f"{label}: {' '.join(str(error).split())}") from None
+    return config
