@@ -22,7 +22,7 @@ class BitFlip(GoalEnv):
         self.num_bits = num_bits = check_integer("num_bits", num_bits)
         self.obs_size = num_bits
         self.goal_size = num_bits
-        self.action_space = Discrete(num_bits)
+        self.action_space = Discrete(num_actions=num_bits)
         self.max_steps = num_bits if max_steps is None else check_integer("max_steps", max_steps)
 
     def init_episode(self, key):

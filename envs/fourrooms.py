@@ -51,7 +51,7 @@ class FourRooms(GoalEnv):
         self.free_cells = jnp.asarray(np.argwhere(np.array(self.free)).astype(np.int32))
         self.obs_size = 2 * SIZE
         self.goal_size = 2 * SIZE
-        self.action_space = Discrete(4)
+        self.action_space = Discrete(num_actions=4)
         self.max_steps = check_integer("max_steps", max_steps)
 
     def to_obs(self, cell: jax.Array) -> jax.Array:

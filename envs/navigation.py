@@ -29,7 +29,7 @@ class Navigation(GoalEnv):
         self.obs_size = dim
         self.goal_size = dim
         max_action = check_positive("max_action", max_action)
-        self.action_space = Box(dim, -max_action, max_action)
+        self.action_space = Box(size=dim, low=-max_action, high=max_action)
         self.max_steps = check_integer("max_steps", max_steps)
 
     def init_episode(self, key):

@@ -75,7 +75,7 @@ class PointMass(ImageInputs, GoalEnv):
         self.num_substeps = math.floor(max_displacement / thinnest) + 1
         self.obs_size = 4
         self.goal_size = 2
-        self.action_space = Box(2, -1.0, 1.0)
+        self.action_space = Box(size=2, low=-1.0, high=1.0)
         self.max_steps = check_integer("max_steps", max_steps)
         self._setup_images(obs_type, goal_type, image_size)
 

@@ -13,7 +13,7 @@ def disable_concurrency_optimized_scheduler() -> None:
     With the concurrency-optimized scheduler (JAX 0.10.2), the MJX Fetch push rollout at 1,024
     envs deadlocked every time: all threads idle, `block_until_ready` waiting forever. Without
     it the rollout runs, and bit-flip, Reacher and push throughput were unchanged within noise
-    (BUILD_NOTES.md, "XLA CPU deadlock"). No effect once JAX's backend has started, and none
+    (BUILD_NOTES.md, "XLA CPU scheduler flag"). No effect once JAX's backend has started, and none
     on GPU or TPU.
     """
     flags = os.environ.get("XLA_FLAGS", "")

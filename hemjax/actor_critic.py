@@ -47,7 +47,7 @@ class Actor(nn.Module):
     @nn.compact
     def __call__(self, obs: jax.Array, goal: jax.Array) -> jax.Array:
         x = jnp.concatenate([_encode(obs, self.image_obs), goal], axis=-1)
-        return jnp.tanh(MLP(self.hidden_sizes, self.action_size)(x))
+        return jnp.tanh(MLP(hidden_sizes=self.hidden_sizes, output_size=self.action_size)(x))
 
 
 class Critic(nn.Module):
@@ -59,7 +59,7 @@ class Critic(nn.Module):
     @nn.compact
     def __call__(self, obs: jax.Array, action: jax.Array, goal: jax.Array) -> jax.Array:
         x = jnp.concatenate([_encode(obs, self.image_obs), action, goal], axis=-1)
-        return MLP(self.hidden_sizes, 1)(x)[..., 0]
+        return MLP(hidden_sizes=self.hidden_sizes, output_size=1)(x)[..., 0]
 
 
 class QNetwork(nn.Module):
@@ -72,4 +72,4 @@ class QNetwork(nn.Module):
     @nn.compact
     def __call__(self, obs: jax.Array, goal: jax.Array) -> jax.Array:
         x = jnp.concatenate([_encode(obs, self.image_obs), goal], axis=-1)
-        return MLP(self.hidden_sizes, self.num_actions)(x)
+        return MLP(hidden_sizes=self.hidden_sizes, output_size=self.num_actions)(x)

@@ -18,11 +18,10 @@ import numpy as np
 from ml_collections.config_dict import placeholder
 
 import envs
-from hemjax.hindsight import WEIGHTINGS
+from hemjax.hindsight import REWARD_CONVENTIONS, WEIGHTINGS
 from hemjax.recipes import ENV_RECIPES, RECIPES, Recipe
 
 ALGOS = ("hem", "her", "hybrid", "hpg")
-HER_REWARDS = ("-1/0", "0/1")
 HPG_REWARDS = ("success", "remaining_steps")
 HINDSIGHT_STRATEGIES = ("future", "final", "episode", "none")
 SEED_SPACE = 2**32  # jax.random.PRNGKey(s) keeps s mod 2**32: larger seeds alias smaller ones
@@ -219,7 +218,7 @@ FIELDS: dict[str, Field] = {
     ),
     "her_reward": Field(
         default="-1/0",
-        rule=_one_of(HER_REWARDS),
+        rule=_one_of(REWARD_CONVENTIONS),
         doc="HER: reward of failure/success, '-1/0' (paper's HER(-1/0)) or '0/1'",
     ),
     "hybrid_eta": Field(

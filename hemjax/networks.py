@@ -82,7 +82,9 @@ class ConvTorso(nn.Module):
         batch_shape = image.shape[:-3]
         x = image.reshape((-1,) + image.shape[-3:]).astype(jnp.float32) / 255.0 - 0.5
         for index, (features, kernel, stride) in enumerate(CONV_LAYERS):
-            x = nn.relu(PatchConv(features, kernel, stride, name=f"Conv_{index}")(x))
+            x = nn.relu(
+                PatchConv(features=features, kernel=kernel, stride=stride, name=f"Conv_{index}")(x)
+            )
         return x.reshape(batch_shape + (-1,))
 
 

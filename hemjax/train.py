@@ -298,7 +298,7 @@ def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> T
         if checkpointer is not None:
             checkpointer.wait()
         logger.close(history, f"{config.algo} on {config.env_name}", label=config.algo)
-    return TrainState(config, state, history)
+    return TrainState(config=config, learner_state=state, history=history)
 
 
 def load(workdir: str) -> TrainState:
@@ -322,7 +322,7 @@ def load(workdir: str) -> TrainState:
     if restored is None:
         raise FileNotFoundError(f"no readable checkpoint in {directory}")
     _, state, meta = restored
-    return TrainState(trainers["it"].config, state, meta["history"])
+    return TrainState(config=trainers["it"].config, learner_state=state, history=meta["history"])
 
 
 def _due(iteration: int, last_saved_iteration: int, config, seconds_since_save: float) -> bool:

@@ -126,7 +126,10 @@ def test_unknown_and_missing_fields_are_named_with_the_closest_match():
         hem.default_config("bitflip", learning_ratee=1e-3)
 
 
-def test_new_fields_defaults_and_which_may_change_on_resume():
+def test_baseline_defaults_are_the_papers_and_which_fields_may_change_on_resume():
+    """The HER settings of appendix C and the established DDPG + HER implementation (gamma
+    0.98, polyak 0.95, replay_k 4, random actions 0.3, noise 0.2, action L2 1.0, clip 5) and
+    the hybrid's eta 0.1 (appendix C.5) are the defaults."""
     config = hem.default_config("fetch_push")
     assert (config.algo, config.her_reward, config.gamma, config.polyak) == (
         "hem",

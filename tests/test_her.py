@@ -272,8 +272,9 @@ def test_hybrid_with_discrete_actions_is_refused_by_name():
 
 
 def test_greedy_ddpg_actions_are_in_the_env_box():
-    config = default_config("pointmass", algo="her", hidden_sizes=(16,), num_envs=2)
-    env = envs.make("pointmass")
+    """Navigation's box is [-0.2, 0.2]: the actor's tanh output in [-1, 1] must be rescaled."""
+    config = default_config("navigation", algo="her", hidden_sizes=(16,), num_envs=2)
+    env = envs.make("navigation")
     learner = her.make_learner(config, env, 1, None)
     state = learner.init(jax.random.PRNGKey(0), jax.random.PRNGKey(1))
     obs = 100.0 * jax.random.normal(jax.random.PRNGKey(2), (64, env.obs_size))
@@ -281,4 +282,6 @@ def test_greedy_ddpg_actions_are_in_the_env_box():
     action = learner.greedy_action(state.params, obs, goal)
     assert action.shape == (64, env.action_space.size)
     low, high = env.action_space.low, env.action_space.high
+    assert (low, high) == (-0.2, 0.2)
     assert bool(jnp.all((action >= low) & (action <= high)))
+    assert float(jnp.max(jnp.abs(action))) > 0.1  # saturated inputs reach most of the box

@@ -158,7 +158,7 @@ def test_hem_runs_end_to_end_on_image_pointmass():
         image_size=36, batch_size=8, updates_per_iteration=1, buffer_episodes=8, hidden_sizes=(16,)
     )
     state = hem.run(config)
-    assert state.history and 0.0 <= state.history[-1]["eval_success"] <= 1.0
+    assert state.iteration >= 2 and np.isfinite(state.history[-1]["loss"])
     assert np.all(np.isfinite(jax.tree.leaves(jax.tree.map(np.sum, state.params))))
 
 
@@ -194,7 +194,7 @@ def test_her_trains_on_image_observations_through_cnns(algo):
         algo=algo, hidden_sizes=(32,), batch_size=16, buffer_episodes=16, updates_per_iteration=2
     )
     state = hem.run(config)
-    assert 0.0 <= state.history[-1]["eval_success"] <= 1.0
+    assert state.iteration >= 2 and np.isfinite(state.history[-1]["loss"])
     online = state.params.online
     for network in ("actor", "critic"):
         kernel = online[network]["params"]["ConvTorso_0"]["Conv_0"]["kernel"]

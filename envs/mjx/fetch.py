@@ -65,25 +65,37 @@ _TABLE_GRIP = (1.3419, 0.7491, 0.42)  # the same with the fingertips resting on 
 _LOW = (1.05, 0.40, 0.42)
 _HIGH = (1.55, 1.10, 0.90)
 
-REACH = FetchTask("fetch_reach.xml", _GRIP, _LOW, _HIGH, target_range=0.15)
+REACH = FetchTask(
+    xml="fetch_reach.xml",
+    initial_grip=_GRIP,
+    workspace_low=_LOW,
+    workspace_high=_HIGH,
+    target_range=0.15,
+)
 PUSH = FetchTask(
-    "fetch_push.xml", _TABLE_GRIP, _LOW, _HIGH, target_range=0.15, has_object=True, obj_range=0.15
+    xml="fetch_push.xml",
+    initial_grip=_TABLE_GRIP,
+    workspace_low=_LOW,
+    workspace_high=_HIGH,
+    target_range=0.15,
+    has_object=True,
+    obj_range=0.15,
 )
 SLIDE = FetchTask(
-    "fetch_slide.xml",
-    (0.9869, 0.7491, 0.42),  # gym's robot base sits 0.355 m further back for slide
-    (0.70, 0.30, 0.42),  # slide's table is longer and wider
-    (1.16, 1.20, 0.90),
+    xml="fetch_slide.xml",
+    initial_grip=(0.9869, 0.7491, 0.42),  # gym's robot base sits 0.355 m further back for slide
+    workspace_low=(0.70, 0.30, 0.42),  # slide's table is longer and wider
+    workspace_high=(1.16, 1.20, 0.90),
     target_range=0.3,
     has_object=True,
     obj_range=0.1,
     target_offset=(0.4, 0.0, 0.0),
 )
 PICK_AND_PLACE = FetchTask(
-    "fetch_pick_and_place.xml",
-    _GRIP,
-    _LOW,
-    _HIGH,
+    xml="fetch_pick_and_place.xml",
+    initial_grip=_GRIP,
+    workspace_low=_LOW,
+    workspace_high=_HIGH,
     target_range=0.15,
     has_object=True,
     has_fingers=True,
@@ -153,10 +165,10 @@ class FetchEnv(ImageInputs, GoalEnv):
     ):
         """timestep / solver_iterations: physics overrides (None: the model file's, 0.005 s and
         8 for the object tasks). Coarser settings run faster and agree less with MuJoCo's C
-        simulator; BUILD_NOTES.md ("Fetch") measures the trade-off."""
+        simulator; BUILD_NOTES.md ("Fetch physics time step") measures the trade-off."""
         task = self.task
         self.max_steps = check_integer("max_steps", max_steps)
-        self.action_space = Box(4, -1.0, 1.0)
+        self.action_space = Box(size=4, low=-1.0, high=1.0)
         self.obs_size = 25 if task.has_object else 10
         self.goal_size = 3
         self.mj_model = sim.load_mj_model(task.xml)

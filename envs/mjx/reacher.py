@@ -56,7 +56,7 @@ class Reacher(ImageInputs, GoalEnv):
     ):
         self.obs_size = 11
         self.goal_size = 2
-        self.action_space = Box(2, -1.0, 1.0)
+        self.action_space = Box(size=2, low=-1.0, high=1.0)
         self.max_steps = check_integer("max_steps", max_steps)
         self.n_substeps = check_integer("n_substeps", n_substeps)
         self.mj_model = sim.load_mj_model("reacher.xml")

@@ -53,7 +53,7 @@ class SawyerReach(ImageInputs, GoalEnv):
         """threshold: None takes the success rule's (SUCCESS_THRESHOLDS)."""
         self.obs_size = 3
         self.goal_size = 3
-        self.action_space = Box(3, -1.0, 1.0)
+        self.action_space = Box(size=3, low=-1.0, high=1.0)
         self.max_steps = check_integer("max_steps", max_steps)
         self.action_scale = check_positive("action_scale", action_scale)
         self.success_rule = check_choice("success_rule", success_rule, list(SUCCESS_THRESHOLDS))

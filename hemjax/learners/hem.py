@@ -155,7 +155,12 @@ def make_learner(
     """The learner for one device's share of a validated config."""
     return Learner(
         env=env,
-        policy=Policy(env, tuple(config.hidden_sizes), config.policy_std, config.learn_std),
+        policy=Policy(
+            env=env,
+            hidden_sizes=tuple(config.hidden_sizes),
+            initial_std=config.policy_std,
+            learn_std=config.learn_std,
+        ),
         optimizer=make_optimizer(config, config.updates_per_iteration),
         num_envs=config.num_envs // num_devices,
         batch_size=config.batch_size // num_devices,

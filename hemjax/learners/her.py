@@ -35,7 +35,13 @@ from flax import struct
 from envs import Box, Discrete, GoalEnv
 from hemjax import buffer as replay
 from hemjax.actor_critic import Actor, Critic, QNetwork
-from hemjax.hindsight import Batch, Transitions, sample_batch, sample_transitions
+from hemjax.hindsight import (
+    REWARD_CONVENTIONS,
+    Batch,
+    Transitions,
+    sample_batch,
+    sample_transitions,
+)
 from hemjax.learners.base import device_mean, greedy_success, make_optimizer
 from hemjax.normalizer import RunningStats, init_stats, normalize, update_stats
 from hemjax.rollout import rollout
@@ -68,7 +74,7 @@ def return_range(convention: str, gamma: float) -> tuple[float, float]:
         return -1.0 / (1.0 - gamma), 0.0
     if convention == "0/1":
         return 0.0, 1.0
-    raise ValueError(f"her_reward={convention!r} is not allowed: one of ['0/1', '-1/0']")
+    raise ValueError(f"her_reward={convention!r} is not allowed: one of {list(REWARD_CONVENTIONS)}")
 
 
 def critic_target(
@@ -381,7 +387,9 @@ def make_learner(
         if algo == "hybrid":
             raise ValueError("algo='hybrid' is not allowed for discrete actions: use 'her'")
         agent: DDPG | DQN = DQN(
-            q_network=QNetwork(hidden, space.num_actions, image_obs=images),
+            q_network=QNetwork(
+                hidden_sizes=hidden, num_actions=space.num_actions, image_obs=images
+            ),
             gamma=gamma,
             convention=convention,
             random_action_probability=random_prob,
@@ -389,8 +397,8 @@ def make_learner(
     else:
         noise = config.exploration_noise
         agent = DDPG(
-            actor=Actor(hidden, space.size, image_obs=images),
-            critic=Critic(hidden, image_obs=images),
+            actor=Actor(hidden_sizes=hidden, action_size=space.size, image_obs=images),
+            critic=Critic(hidden_sizes=hidden, image_obs=images),
             gamma=gamma,
             convention=convention,
             action_l2=config.action_l2,

@@ -256,8 +256,8 @@ def make_learner(
     hidden = tuple(config.hidden_sizes)
     return HPGLearner(
         env=env,
-        policy=Policy(env, hidden),
-        value=MLP(hidden, 1),
+        policy=Policy(env=env, hidden_sizes=hidden),
+        value=MLP(hidden_sizes=hidden, output_size=1),
         optimizer=make_optimizer(config, 1),
         num_envs=config.num_envs // num_devices,
         goals_per_episode=config.hpg_goals_per_episode,
