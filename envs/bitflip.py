@@ -25,17 +25,17 @@ class BitFlip(GoalEnv):
         self.action_space = Discrete(num_actions=num_bits)
         self.max_steps = num_bits if max_steps is None else check_integer("max_steps", max_steps)
 
-    def init_episode(self, key):
+    def init_episode(self, key: jax.Array) -> EpisodeStart:
         start_key, goal_key = jax.random.split(key)
         start = jax.random.bernoulli(start_key, 0.5, (self.num_bits,)).astype(jnp.float32)
         goal = jax.random.bernoulli(goal_key, 0.5, (self.num_bits,)).astype(jnp.float32)
         return EpisodeStart(obs=start, achieved_goal=start, desired_goal=goal, physics=start)
 
-    def advance(self, bits, action, key):
+    def advance(self, bits: jax.Array, action: jax.Array, key: jax.Array) -> Transition:
         del key
         flip = jax.nn.one_hot(action, self.num_bits, dtype=jnp.float32)
         bits = jnp.abs(bits - flip)
         return Transition(obs=bits, achieved_goal=bits, physics=bits)
 
-    def compute_reward(self, achieved_goal, desired_goal):
+    def compute_reward(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         return jnp.all(achieved_goal == desired_goal, axis=-1).astype(jnp.float32)

@@ -63,7 +63,7 @@ class FourRooms(GoalEnv):
         halves = obs.reshape(*obs.shape[:-1], 2, SIZE)
         return jnp.argmax(halves, axis=-1).astype(jnp.int32)
 
-    def init_episode(self, key):
+    def init_episode(self, key: jax.Array) -> EpisodeStart:
         corner_key, goal_key = jax.random.split(key)
         start = jnp.asarray(CORNERS)[jax.random.randint(corner_key, (), 0, 4)]
         num_free = self.free_cells.shape[0]
@@ -74,7 +74,7 @@ class FourRooms(GoalEnv):
         obs, goal_obs = self.to_obs(start), self.to_obs(goal)
         return EpisodeStart(obs=obs, achieved_goal=obs, desired_goal=goal_obs, physics=start)
 
-    def advance(self, cell, action, key):
+    def advance(self, cell: jax.Array, action: jax.Array, key: jax.Array) -> Transition:
         slip_key, random_key = jax.random.split(key)
         slipped = jax.random.bernoulli(slip_key, self.slip)
         action = jnp.where(slipped, jax.random.randint(random_key, (), 0, 4), action)
@@ -85,6 +85,6 @@ class FourRooms(GoalEnv):
         obs = self.to_obs(cell)
         return Transition(obs=obs, achieved_goal=obs, physics=cell)
 
-    def compute_reward(self, achieved_goal, desired_goal):
+    def compute_reward(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         same = self.to_cell(achieved_goal) == self.to_cell(desired_goal)
         return jnp.all(same, axis=-1).astype(jnp.float32)

@@ -32,16 +32,16 @@ class Navigation(GoalEnv):
         self.action_space = Box(size=dim, low=-max_action, high=max_action)
         self.max_steps = check_integer("max_steps", max_steps)
 
-    def init_episode(self, key):
+    def init_episode(self, key: jax.Array) -> EpisodeStart:
         start_key, goal_key = jax.random.split(key)
         start = jax.random.uniform(start_key, (self.dim,), jnp.float32, -1.0, 1.0)
         goal = jax.random.uniform(goal_key, (self.dim,), jnp.float32, -1.0, 1.0)
         return EpisodeStart(obs=start, achieved_goal=start, desired_goal=goal, physics=start)
 
-    def advance(self, position, action, key):
+    def advance(self, position: jax.Array, action: jax.Array, key: jax.Array) -> Transition:
         del key
         position = jnp.clip(position + action, -1.0, 1.0)
         return Transition(obs=position, achieved_goal=position, physics=position)
 
-    def compute_reward(self, achieved_goal, desired_goal):
+    def compute_reward(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         return within_distance(achieved_goal, desired_goal, self.threshold)

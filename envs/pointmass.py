@@ -103,19 +103,21 @@ class PointMass(ImageInputs, GoalEnv):
             valid &= self.compute_reward(points, avoid) == 0
         return points[jnp.argmax(valid)]
 
-    def init_episode(self, key):
+    def init_episode(self, key: jax.Array) -> EpisodeStart:
         start_key, goal_key = jax.random.split(key)
         start = self._sample_free(start_key)
         goal = self._sample_free(goal_key, start)
         obs = jnp.concatenate([start, jnp.zeros((2,), jnp.float32)])
         return EpisodeStart(obs=obs, achieved_goal=start, desired_goal=goal, physics=obs)
 
-    def advance(self, state, action, key):
+    def advance(self, state: jax.Array, action: jax.Array, key: jax.Array) -> Transition:
         del key
         velocity = self.damping * state[2:] + action
         piece = self.dt * velocity / self.num_substeps
 
-        def substep(_, carry):
+        def substep(
+            _: jax.Array, carry: tuple[jax.Array, jax.Array]
+        ) -> tuple[jax.Array, jax.Array]:
             position, moving = carry
             for axis in range(2):
                 trial = position.at[axis].add(piece[axis] * moving[axis])
@@ -130,7 +132,7 @@ class PointMass(ImageInputs, GoalEnv):
         state = jnp.concatenate([position, velocity * moving])
         return Transition(obs=state, achieved_goal=position, physics=state)
 
-    def compute_reward(self, achieved_goal, desired_goal):
+    def compute_reward(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         scale = self.high - self.low
         distance = jnp.linalg.norm((achieved_goal - desired_goal) / scale, axis=-1)
         return (distance <= self.threshold).astype(jnp.float32)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -28,11 +29,11 @@ def learner_for(train_state: TrainState) -> Learner:
 
 
 @functools.partial(jax.jit, static_argnums=0)
-def _greedy_env_action(learner: Learner, params, obs, goal):
+def _greedy_env_action(learner: Learner, params: Any, obs: jax.Array, goal: jax.Array) -> jax.Array:
     return learner.greedy_action(params, obs, goal)
 
 
-def _seed_params(train_state: TrainState, seed_index: int):
+def _seed_params(train_state: TrainState, seed_index: int) -> Any:
     num_seeds = train_state.config.num_seeds
     if not 0 <= seed_index < num_seeds:
         raise ValueError(f"seed_index={seed_index} is not allowed: 0 <= seed_index < {num_seeds}")
@@ -62,7 +63,7 @@ def _dims(shape: tuple[int, ...]) -> str:
 
 
 @functools.partial(jax.jit, static_argnums=(0, 3))
-def _evaluate(learner: Learner, params, keys, num_episodes: int):
+def _evaluate(learner: Learner, params: Any, keys: jax.Array, num_episodes: int) -> jax.Array:
     return jax.vmap(lambda p, k: learner.evaluate(p, k, num_episodes))(params, keys)
 
 

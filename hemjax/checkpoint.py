@@ -156,7 +156,7 @@ def _ignore_late_callbacks_of_failed_reads() -> None:
     if getattr(previous, "hemjax_filter", False):
         return
 
-    def hook(unraisable) -> None:
+    def hook(unraisable: sys.UnraisableHookArgs) -> None:
         error = unraisable.exc_value
         if not (isinstance(error, RuntimeError) and str(error) == "Event loop is closed"):
             previous(unraisable)

@@ -15,6 +15,7 @@ import json
 import types
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -26,6 +27,9 @@ from envs.camera import Camera
 from envs.image_obs import goal_vector, sim_physics
 from hemjax.learners import Learner
 from hemjax.video import greedy_episode_frames
+
+if TYPE_CHECKING:
+    from hemjax.train import TrainState
 
 GOAL_RGBA = (1.0, 0.1, 0.1, 0.5)
 GOAL_RADIUS = 0.02  # metres, as the camera's goal marker
@@ -40,7 +44,7 @@ def _check_mjx(env: GoalEnv) -> None:
 
 
 def episode_poses(
-    learner: Learner, params, key: jax.Array
+    learner: Learner, params: Any, key: jax.Array
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """One greedy episode on a fresh goal: body positions [T + 1, nbody - 1, 3] and
     quaternions [T + 1, nbody - 1, 4] (world body left out, as brax's links), the goal's
@@ -60,7 +64,13 @@ def episode_poses(
     return poses[..., :3], poses[..., 3:], np.asarray(goal), bool(np.asarray(success)[-1, 0])
 
 
-def episode_html(env: GoalEnv, positions, quaternions, goal, height: int = 480) -> str:
+def episode_html(
+    env: GoalEnv,
+    positions: np.ndarray,
+    quaternions: np.ndarray,
+    goal: np.ndarray,
+    height: int = 480,
+) -> str:
     """brax's viewer page for poses [T + 1, nbody - 1, 3 | 4] and a goal point [3]."""
     _check_mjx(env)
     from brax.base import Transform
@@ -88,7 +98,9 @@ def episode_html(env: GoalEnv, positions, quaternions, goal, height: int = 480) 
     return html.render_from_json(json.dumps(page), height=height, colab=False, base_url=None)
 
 
-def save_policy_html(train_state, path: str | Path, seed: int = 0, seed_index: int = 0) -> Path:
+def save_policy_html(
+    train_state: TrainState, path: str | Path, seed: int = 0, seed_index: int = 0
+) -> Path:
     """One greedy episode of one seed's policy (a TrainState) as an HTML page; -> path."""
     from hemjax.api import learner_for
 

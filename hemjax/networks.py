@@ -182,7 +182,9 @@ class Policy:
         goal = jnp.zeros(self.env.goal_shape, jnp.float32)
         return self._net.init(key, obs, goal)
 
-    def log_prob(self, params: Params, obs: jax.Array, goal: jax.Array, action: jax.Array):
+    def log_prob(
+        self, params: Params, obs: jax.Array, goal: jax.Array, action: jax.Array
+    ) -> jax.Array:
         """log pi(action | obs, goal) [...]; continuous actions are normalised [..., A]."""
         if self.discrete:
             logits = self._net.apply(params, obs, goal)

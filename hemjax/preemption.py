@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import types
 
 import jax
 import numpy as np
@@ -48,7 +49,7 @@ class StopOnSignal:
                 self._previous[number] = signal.signal(number, self._handle)
         return self
 
-    def _handle(self, number: int, frame) -> None:
+    def _handle(self, number: int, frame: types.FrameType | None) -> None:
         del frame
         if self.received is not None:  # the second signal: end now, the default way
             signal.signal(number, signal.SIG_DFL)

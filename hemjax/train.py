@@ -60,7 +60,7 @@ class TrainState:
     history: list[dict[str, Any]]
 
     @property
-    def params(self):
+    def params(self) -> Any:
         """Everything needed to act, per seed: leaves [num_seeds, ...]."""
         return self.learner_state.params
 
@@ -91,13 +91,20 @@ class Trainer:
 
     # ---- per-device code (one device's block; seeds batched by vmap) ----
 
-    def _init_block(self, seeds: jax.Array):
+    def _init_block(self, seeds: jax.Array) -> Any:
         device = jax.lax.axis_index(layout.AXIS)
         params_keys = jax.vmap(lambda s: stream_key(s, PARAMS_STREAM, SHARED_DEVICE))(seeds)
         data_keys = jax.vmap(lambda s: stream_key(s, DATA_STREAM, device))(seeds)
         return layout.global_view(jax.vmap(self.learner.init)(params_keys, data_keys))
 
-    def _chunk_block(self, state, seeds, max_iterations, step_budget, evaluation):
+    def _chunk_block(
+        self,
+        state: Any,
+        seeds: jax.Array,
+        max_iterations: jax.Array,
+        step_budget: jax.Array,
+        evaluation: jax.Array,
+    ) -> tuple[Any, dict[str, jax.Array], jax.Array]:
         """Training iterations until `max_iterations` ran or the env steps simulated (mean over
         seeds) reach `step_budget`, then the greedy evaluation number `evaluation`.
         Returns (state, {metric: [S]}: the last iteration's, plus `iterations` run and
@@ -110,12 +117,14 @@ class Trainer:
         start["env_steps"] = jnp.zeros(self.seeds.shape, jnp.float32)
         start["iterations"] = jnp.zeros(self.seeds.shape, jnp.int32)
 
-        def more(carry):
+        def more(carry: tuple[Any, dict[str, jax.Array]]) -> jax.Array:
             _, totals = carry
             budget_left = jnp.mean(totals["env_steps"]) < step_budget
             return (totals["iterations"][0] < max_iterations) & budget_left
 
-        def one_iteration(carry):
+        def one_iteration(
+            carry: tuple[Any, dict[str, jax.Array]],
+        ) -> tuple[Any, dict[str, jax.Array]]:
             state, totals = carry
             state, metrics = step(state)
             finite = jnp.isfinite(metrics["loss"]) & _all_finite(state.params)
@@ -135,7 +144,9 @@ class Trainer:
         )
         return layout.global_view(state), metrics, success
 
-    def run_iterations(self, state, iterations: int, evaluation: int = 0):
+    def run_iterations(
+        self, state: Any, iterations: int, evaluation: int = 0
+    ) -> tuple[Any, dict[str, jax.Array], jax.Array]:
         """Exactly `iterations` iterations (no step budget) and an evaluation, as `chunk`
         returns them: for benchmarks."""
         return self.chunk(state, self.seeds, iterations, np.float32(np.inf), evaluation)
@@ -143,7 +154,7 @@ class Trainer:
     def _keys(self) -> jax.ShapeDtypeStruct:
         return jax.ShapeDtypeStruct((self.config.num_seeds, 2), jnp.uint32)
 
-    def restore_target(self, saved_devices: int):
+    def restore_target(self, saved_devices: int) -> Any:
         """ShapeDtypeStructs with shardings for a checkpoint written on `saved_devices` devices;
         the data key keeps its saved device axis (`mesh.relayout` redistributes it)."""
         target = jax.tree.map(
@@ -159,7 +170,7 @@ class Trainer:
         return target.replace(key=jax.ShapeDtypeStruct(saved_shape, key.dtype, sharding=replicated))
 
 
-def _all_finite(tree) -> jax.Array:
+def _all_finite(tree: Any) -> jax.Array:
     return jnp.all(jnp.asarray([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
 
 
@@ -213,10 +224,12 @@ def _prepare_workdir(workdir: str) -> None:
         raise PermissionError(f"workdir: {workdir} is not writable")
 
 
-def _restore(checkpointer: Checkpointer, trainer: Trainer, config) -> tuple[Any, list] | None:
+def _restore(
+    checkpointer: Checkpointer, trainer: Trainer, config: ml_collections.ConfigDict
+) -> tuple[Any, list] | None:
     saved_devices = {}
 
-    def template(meta: dict[str, Any]):
+    def template(meta: dict[str, Any]) -> Any:
         check_resumable(meta["config"], config)
         saved_devices["count"] = meta["num_devices"]
         return trainer.restore_target(meta["num_devices"])
@@ -241,7 +254,14 @@ def _restore(checkpointer: Checkpointer, trainer: Trainer, config) -> tuple[Any,
     return state, meta["history"]
 
 
-def _train(config, trainer: Trainer, state, history, checkpointer, signals) -> TrainState:
+def _train(
+    config: ml_collections.ConfigDict,
+    trainer: Trainer,
+    state: Any,
+    history: list[dict[str, Any]],
+    checkpointer: Checkpointer | None,
+    signals: StopOnSignal,
+) -> TrainState:
     budget = config.total_env_steps
     logger = MetricsLogger(config.workdir, config.log_tensorboard, history)
     iteration = int(np.asarray(state.iteration)[0])
@@ -309,7 +329,7 @@ def load(workdir: str) -> TrainState:
     checkpointer = Checkpointer(workdir, keep=1, read_only=True)
     trainers: dict[str, Trainer] = {}
 
-    def template(meta: dict[str, Any]):
+    def template(meta: dict[str, Any]) -> Any:
         config = ml_collections.ConfigDict(with_defaults(meta["config"]))
         config.hidden_sizes = tuple(config.hidden_sizes)
         trainers["it"] = trainer = Trainer(config)
@@ -325,7 +345,12 @@ def load(workdir: str) -> TrainState:
     return TrainState(config=trainers["it"].config, learner_state=state, history=meta["history"])
 
 
-def _due(iteration: int, last_saved_iteration: int, config, seconds_since_save: float) -> bool:
+def _due(
+    iteration: int,
+    last_saved_iteration: int,
+    config: ml_collections.ConfigDict,
+    seconds_since_save: float,
+) -> bool:
     """Whether a checkpoint is due: a multiple of checkpoint_every was passed since the last
     save (chunks need not land on multiples, e.g. after a resume with a new eval_every), or
     checkpoint_every_minutes went by."""
@@ -336,7 +361,9 @@ def _due(iteration: int, last_saved_iteration: int, config, seconds_since_save: 
     return minutes > 0 and seconds_since_save >= 60 * minutes
 
 
-def _metadata(config, trainer: Trainer, history: list[dict[str, Any]]) -> dict[str, Any]:
+def _metadata(
+    config: ml_collections.ConfigDict, trainer: Trainer, history: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {
         "config": json.loads(config.to_json()),
         "history": history,
@@ -345,7 +372,13 @@ def _metadata(config, trainer: Trainer, history: list[dict[str, Any]]) -> dict[s
     }
 
 
-def _record(metrics, success, iteration: int, env_steps: float, wall_time: float) -> dict:
+def _record(
+    metrics: dict[str, np.ndarray],
+    success: np.ndarray,
+    iteration: int,
+    env_steps: float,
+    wall_time: float,
+) -> dict:
     """One log line: the chunk's last training metrics and the evaluation, over seeds.
     `env_steps` counts steps actually simulated (episodes end at their first success)."""
     skip = ("finite", "env_steps", "iterations")

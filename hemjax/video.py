@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import jax
 import jax.numpy as jnp
@@ -20,6 +21,9 @@ import numpy as np
 
 from envs import EnvState, GoalEnv
 from hemjax.learners import Learner
+
+if TYPE_CHECKING:
+    from hemjax.train import TrainState
 
 Renderer = Callable[[EnvState], jax.Array]  # one state -> uint8 [H, W, 3]
 
@@ -77,7 +81,7 @@ def renderer_for(env: GoalEnv, size: int = 48) -> Renderer:
 
 
 def greedy_episode_frames(
-    learner: Learner, params, render: Renderer, key: jax.Array, num_episodes: int
+    learner: Learner, params: Any, render: Renderer, key: jax.Array, num_episodes: int
 ) -> tuple[jax.Array, jax.Array]:
     """Greedy episodes on fresh goals, drawn at every step (jit-able).
 
@@ -87,7 +91,7 @@ def greedy_episode_frames(
     env = learner.env
     state = jax.vmap(env.reset)(jax.random.split(key, num_episodes))
 
-    def one_step(state: EnvState, _):
+    def one_step(state: EnvState, _: None) -> tuple[EnvState, tuple[jax.Array, jax.Array]]:
         action = learner.greedy_action(params, state.obs, state.desired_goal)
         stepped = jax.vmap(env.step)(state, action)
         frozen = jax.tree.map(
@@ -141,7 +145,7 @@ def write_gif(frames: np.ndarray, path: str | Path, fps: float = 10.0, scale: in
 
 def policy_frames(
     learner: Learner,
-    params,
+    params: Any,
     num_episodes: int = 4,
     seed: int = 0,
     size: int = 48,
@@ -156,7 +160,7 @@ def policy_frames(
 
 
 def save_policy_gif(
-    train_state,
+    train_state: TrainState,
     path: str | Path,
     num_episodes: int = 4,
     seed: int = 0,

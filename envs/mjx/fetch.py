@@ -259,10 +259,10 @@ class FetchEnv(ImageInputs, GoalEnv):
     def sample_object_xy(self, key: jax.Array) -> jax.Array:
         """[2] object start: initial grip xy + U(-obj_range, obj_range)^2, at least 0.1 away."""
 
-        def too_close(carry):
+        def too_close(carry: tuple[jax.Array, jax.Array]) -> jax.Array:
             return jnp.linalg.norm(carry[1]) < MIN_OBJECT_DISTANCE
 
-        def resample(carry):
+        def resample(carry: tuple[jax.Array, jax.Array]) -> tuple[jax.Array, jax.Array]:
             key, _ = carry
             key, sample_key = jax.random.split(key)
             r = self.task.obj_range
@@ -292,7 +292,7 @@ class FetchEnv(ImageInputs, GoalEnv):
 
     # ----------------------------------------------------------------- contract
 
-    def init_episode(self, key):
+    def init_episode(self, key: jax.Array) -> EpisodeStart:
         object_key, goal_key = jax.random.split(key)
         qpos = (
             jnp.asarray(self.mj_model.qpos0, jnp.float32).at[self.grip_qpos].set(self.initial_grip)
@@ -311,7 +311,7 @@ class FetchEnv(ImageInputs, GoalEnv):
         goal = self.sample_goal(goal_key)
         return EpisodeStart(obs=obs, achieved_goal=achieved, desired_goal=goal, physics=data)
 
-    def advance(self, data, action, key):
+    def advance(self, data: mjx.Data, action: jax.Array, key: jax.Array) -> Transition:
         del key
         grip = data.qpos[self.grip_qpos]
         target = jnp.clip(grip + ACTION_SCALE * action[:3], self.workspace_low, self.workspace_high)
@@ -336,7 +336,7 @@ class FetchEnv(ImageInputs, GoalEnv):
         )
         return jax.tree.map(lambda a, b: jnp.where(sane, a, b), after, before)
 
-    def compute_reward(self, achieved_goal, desired_goal):
+    def compute_reward(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         return within_distance(achieved_goal, desired_goal, DISTANCE_THRESHOLD)
 
 

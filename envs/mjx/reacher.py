@@ -99,7 +99,7 @@ class Reacher(ImageInputs, GoalEnv):
         angle = jax.random.uniform(angle_key, (), jnp.float32, -jnp.pi, jnp.pi)
         return jnp.sqrt(r2) * jnp.stack([jnp.cos(angle), jnp.sin(angle)])
 
-    def init_episode(self, key):
+    def init_episode(self, key: jax.Array) -> EpisodeStart:
         qpos_key, qvel_key, goal_key = jax.random.split(key, 3)
         qpos = jax.random.uniform(qpos_key, (2,), jnp.float32, -0.1, 0.1)
         qvel = jax.random.uniform(qvel_key, (2,), jnp.float32, -0.005, 0.005)
@@ -108,14 +108,14 @@ class Reacher(ImageInputs, GoalEnv):
         goal = self.sample_goal(goal_key)
         return EpisodeStart(obs=obs, achieved_goal=tip, desired_goal=goal, physics=data)
 
-    def advance(self, data, action, key):
+    def advance(self, data: mjx.Data, action: jax.Array, key: jax.Array) -> Transition:
         del key
         data = data.replace(ctrl=action.astype(data.ctrl.dtype))
         data = sim.step(self.model, data, self.n_substeps)
         obs, tip = self._observe(data)
         return Transition(obs=obs, achieved_goal=tip, physics=data)
 
-    def compute_reward(self, achieved_goal, desired_goal):
+    def compute_reward(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         scale = ARENA_HIGH - ARENA_LOW
         distance = jnp.linalg.norm((achieved_goal - desired_goal) / scale, axis=-1)
         return (distance <= NORMALISED_THRESHOLD).astype(jnp.float32)

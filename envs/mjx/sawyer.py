@@ -5,6 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import mujoco
+from mujoco import mjx
 
 from envs.checks import check_choice, check_integer, check_positive
 from envs.core import Box, EpisodeStart, GoalEnv, Transition, within_distance
@@ -71,13 +72,13 @@ class SawyerReach(ImageInputs, GoalEnv):
     def _image_renderers(self, size: int) -> tuple[SceneFn, GoalFn]:
         return camera_renderers(self, size)
 
-    def init_episode(self, key):
+    def init_episode(self, key: jax.Array) -> EpisodeStart:
         data = sim.kinematics(self.model, sim.make_data(self.model))
         hand = data.xpos[self.hand].astype(jnp.float32)
         goal = jax.random.uniform(key, (3,), jnp.float32, self.hand_low, self.hand_high)
         return EpisodeStart(obs=hand, achieved_goal=hand, desired_goal=goal, physics=data)
 
-    def advance(self, data, action, key):
+    def advance(self, data: mjx.Data, action: jax.Array, key: jax.Array) -> Transition:
         del key
         delta = self.action_scale * action
         mocap = jnp.clip(data.mocap_pos[0] + delta, self.hand_low, self.hand_high)
@@ -86,7 +87,7 @@ class SawyerReach(ImageInputs, GoalEnv):
         hand = data.xpos[self.hand].astype(jnp.float32)
         return Transition(obs=hand, achieved_goal=hand, physics=data)
 
-    def compute_reward(self, achieved_goal, desired_goal):
+    def compute_reward(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         if self.success_rule == "l2":
             return within_distance(achieved_goal, desired_goal, self.threshold)
         distance = jnp.sum(jnp.abs(achieved_goal - desired_goal), axis=-1)

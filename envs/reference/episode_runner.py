@@ -64,23 +64,29 @@ class EpisodeRunner:
         self.num_envs = num_envs
         self.traces = 0
 
-        def action_for(state, open_loop_action, scripted):
+        def action_for(
+            state: EnvState, open_loop_action: jax.Array, scripted: jax.Array
+        ) -> jax.Array:
             if script is None:
                 return open_loop_action
             scripted_action = open_loop_action + jax.vmap(lambda s: script(env, s))(state)
             return jnp.where(scripted, scripted_action, open_loop_action)
 
-        def applied(action):
+        def applied(action: jax.Array) -> jax.Array:
             return env.action_space.clip(action) if isinstance(env.action_space, Box) else action
 
-        def episode(key, open_loop, scripted, goals):
+        def episode(
+            key: jax.Array, open_loop: jax.Array, scripted: jax.Array, goals: jax.Array
+        ) -> Episode:
             self.traces += 1
             first = jax.vmap(env.reset)(jax.random.split(key, num_envs))
             first = first.replace(
                 desired_goal=jnp.where(jnp.isnan(goals), first.desired_goal, goals)
             )
 
-            def body(state, open_loop_action):
+            def body(
+                state: EnvState, open_loop_action: jax.Array
+            ) -> tuple[EnvState, tuple[jax.Array, EnvState]]:
                 action = action_for(state, open_loop_action, scripted)
                 state = jax.vmap(env.step)(state, action)
                 return state, (applied(action), _kept(state))

@@ -67,7 +67,7 @@ def device_mean(x: jax.Array, axis_name: str | None) -> jax.Array:
 def greedy_success(learner: Learner, params: Any, key: jax.Array, num_episodes: int) -> jax.Array:
     """The shared evaluation protocol: greedy actions, fresh goals, success at any step: []."""
 
-    def act(obs, goal, key):
+    def act(obs: jax.Array, goal: jax.Array, key: jax.Array) -> jax.Array:
         del key
         return learner.greedy_action(params, obs, goal)
 

@@ -17,7 +17,7 @@ from flax import struct
 
 from envs import GoalEnv
 from hemjax import buffer as replay
-from hemjax.hindsight import sample_batch
+from hemjax.hindsight import Batch, sample_batch
 from hemjax.learners.base import device_mean, greedy_success, make_optimizer
 from hemjax.losses import nll_loss
 from hemjax.networks import Params, Policy
@@ -77,7 +77,7 @@ class Learner:
     def _collect(self, params: Params, key: jax.Array, iteration: jax.Array | int = 0):
         noise = self.noise_scale(jnp.asarray(iteration, jnp.float32))
 
-        def act(obs, goal, key):
+        def act(obs: jax.Array, goal: jax.Array, key: jax.Array) -> jax.Array:
             return self.policy.explore(params, obs, goal, key, self.epsilon, noise)
 
         return rollout(self.env, act, self.policy.to_env_action, key, self.num_envs)
@@ -85,7 +85,9 @@ class Learner:
     def _mean(self, x: jax.Array) -> jax.Array:
         return device_mean(x, self.axis_name)
 
-    def update(self, params: Params, opt_state: optax.OptState, batch):
+    def update(
+        self, params: Params, opt_state: optax.OptState, batch: Batch
+    ) -> tuple[Params, optax.OptState, jax.Array]:
         """One Adam step on the NLL of `batch`; returns (params, opt_state, loss)."""
         loss, grads = jax.value_and_grad(lambda p: nll_loss(self.policy, p, batch))(params)
         grads, loss = self._mean(grads), self._mean(loss)
@@ -107,7 +109,9 @@ class Learner:
         episodes, success = self._collect(state.params, collect_key, state.iteration)
         buffer = replay.add_episodes(state.buffer, episodes)
 
-        def one_update(carry, key):
+        def one_update(
+            carry: tuple[Params, optax.OptState], key: jax.Array
+        ) -> tuple[tuple[Params, optax.OptState], jax.Array]:
             params, opt_state = carry
             batch = sample_batch(
                 buffer,

@@ -125,7 +125,9 @@ class DDPG:
     def greedy(self, online: dict[str, Any], obs: jax.Array, goal: jax.Array) -> jax.Array:
         return self.actor.apply(online["actor"], obs, goal)
 
-    def explore(self, online, obs: jax.Array, goal: jax.Array, key: jax.Array) -> jax.Array:
+    def explore(
+        self, online: dict[str, Any], obs: jax.Array, goal: jax.Array, key: jax.Array
+    ) -> jax.Array:
         """A uniform action with probability random_action_probability, else pi(s, g) plus
         N(0, exploration_noise^2) (the box is [-1, 1], so the noise is a fraction of it)."""
         coin_key, uniform_key, noise_key = jax.random.split(key, 3)
@@ -138,7 +140,11 @@ class DDPG:
         return jnp.where(use_uniform[..., None], uniform, jnp.clip(noisy, -1.0, 1.0))
 
     def losses(
-        self, online, target, batch: Transitions, demos: Batch | None
+        self,
+        online: dict[str, Any],
+        target: dict[str, Any],
+        batch: Transitions,
+        demos: Batch | None,
     ) -> dict[str, jax.Array]:
         """critic_loss, actor_loss (and hem_nll); the actor's terms do not move the critic."""
         next_action = self.actor.apply(target["actor"], batch.next_obs, batch.goal)
@@ -177,7 +183,9 @@ class DQN:
     def greedy(self, online: dict[str, Any], obs: jax.Array, goal: jax.Array) -> jax.Array:
         return jnp.argmax(self.q_network.apply(online["q"], obs, goal), axis=-1).astype(jnp.int32)
 
-    def explore(self, online, obs: jax.Array, goal: jax.Array, key: jax.Array) -> jax.Array:
+    def explore(
+        self, online: dict[str, Any], obs: jax.Array, goal: jax.Array, key: jax.Array
+    ) -> jax.Array:
         """Epsilon-greedy with epsilon = random_action_probability."""
         coin_key, uniform_key = jax.random.split(key)
         action = self.greedy(online, obs, goal)
@@ -188,7 +196,11 @@ class DQN:
         return jnp.where(use_uniform, uniform, action)
 
     def losses(
-        self, online, target, batch: Transitions, demos: Batch | None
+        self,
+        online: dict[str, Any],
+        target: dict[str, Any],
+        batch: Transitions,
+        demos: Batch | None,
     ) -> dict[str, jax.Array]:
         del demos
         next_action = self.greedy(online, batch.next_obs, batch.goal)
@@ -248,7 +260,9 @@ class HERLearner:
         """Normalised vector observations; images pass unchanged (the CNN scales them)."""
         return obs if self.image_obs else normalize(params.obs_stats, obs, self.obs_clip)
 
-    def _inputs(self, params: HERParams, obs: jax.Array, goal: jax.Array):
+    def _inputs(
+        self, params: HERParams, obs: jax.Array, goal: jax.Array
+    ) -> tuple[jax.Array, jax.Array]:
         return self._obs_input(params, obs), normalize(params.goal_stats, goal, self.obs_clip)
 
     def _to_env_action(self, action: jax.Array) -> jax.Array:
@@ -258,7 +272,7 @@ class HERLearner:
         return action
 
     def _collect(self, params: HERParams, key: jax.Array):
-        def act(obs, goal, key):
+        def act(obs: jax.Array, goal: jax.Array, key: jax.Array) -> jax.Array:
             return self.agent.explore(params.online, *self._inputs(params, obs, goal), key)
 
         return rollout(self.env, act, self._to_env_action, key, self.num_envs)
@@ -283,7 +297,13 @@ class HERLearner:
             obs_stats=update_stats(params.obs_stats, obs, upto.reshape(-1), self.axis_name)
         )
 
-    def loss(self, online, params: HERParams, batch: Transitions, demos: Batch | None):
+    def loss(
+        self,
+        online: dict[str, Any],
+        params: HERParams,
+        batch: Transitions,
+        demos: Batch | None,
+    ) -> tuple[jax.Array, dict[str, jax.Array]]:
         """The summed losses of normalised batches (actor and critic terms touch disjoint
         parameters, so one Adam over both equals two), and every term for the metrics."""
         obs, goal = self._inputs(params, batch.obs, batch.goal)
@@ -295,7 +315,13 @@ class HERLearner:
         terms = self.agent.losses(online, params.target, batch, demos)
         return terms["critic_loss"] + terms["actor_loss"], terms
 
-    def update(self, params: HERParams, opt_state, batch: Transitions, demos: Batch | None):
+    def update(
+        self,
+        params: HERParams,
+        opt_state: optax.OptState,
+        batch: Transitions,
+        demos: Batch | None,
+    ) -> tuple[HERParams, optax.OptState, dict[str, jax.Array]]:
         """One Adam step on the device-averaged gradient; returns (params, opt_state, terms)."""
         grads, terms = jax.grad(self.loss, has_aux=True)(params.online, params, batch, demos)
         grads, terms = device_mean(grads, self.axis_name), device_mean(terms, self.axis_name)
@@ -309,7 +335,9 @@ class HERLearner:
         buffer = replay.add_episodes(state.buffer, episodes)
         params = self._update_stats(state.params, episodes)
 
-        def one_update(carry, key):
+        def one_update(
+            carry: tuple[HERParams, optax.OptState], key: jax.Array
+        ) -> tuple[tuple[HERParams, optax.OptState], dict[str, jax.Array]]:
             params, opt_state = carry
             transition_key, demo_key = jax.random.split(key)
             batch = sample_transitions(

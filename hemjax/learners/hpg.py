@@ -97,7 +97,7 @@ def hpg_surrogate(
     behaviour = jax.lax.stop_gradient(log_prob(params, obs, own_goal, act))  # [E, T]
 
     @jax.checkpoint
-    def one_goal(goal_and_valid):
+    def one_goal(goal_and_valid: tuple[jax.Array, jax.Array]) -> jax.Array:
         goal, valid = goal_and_valid
         alive, reward = goal_returns(episodes, goal, compute_reward, horizon)
         log_pi = log_prob(params, obs, jnp.broadcast_to(goal, own_goal.shape), act)  # [E, T]
@@ -151,7 +151,7 @@ class HPGLearner:
         inputs = jnp.concatenate([obs, goal, time[..., None]], axis=-1)
         return self.value.apply(baseline, inputs)[..., 0]
 
-    def _alternative_goals(self, episodes: Episodes, key: jax.Array):
+    def _alternative_goals(self, episodes: Episodes, key: jax.Array) -> tuple[jax.Array, jax.Array]:
         """Goals achieved at s_1..s_L (all, or `goals_per_episode` uniform draws per episode),
         gathered over devices, duplicates masked out: goals [M, G], valid [M]."""
         length = episodes.length[:, None]
@@ -169,13 +169,15 @@ class HPGLearner:
             valid = jax.lax.all_gather(valid, self.axis_name, tiled=True)
         index = jnp.arange(goals.shape[0])
 
-        def seen_before(m):  # an equal valid goal at an earlier index
+        def seen_before(m: jax.Array) -> jax.Array:  # an equal valid goal at an earlier index
             return jnp.any(jnp.all(goals == goals[m], axis=-1) & valid & (index < m))
 
         duplicate = jax.lax.map(seen_before, index, batch_size=64)  # row by row: no [M, M, G]
         return goals, (valid & ~duplicate).astype(jnp.float32)
 
-    def loss(self, params: HPGParams, episodes: Episodes, goals, goal_valid):
+    def loss(
+        self, params: HPGParams, episodes: Episodes, goals: jax.Array, goal_valid: jax.Array
+    ) -> tuple[jax.Array, tuple[jax.Array, jax.Array]]:
         """-surrogate + this device's share of the baseline's squared error (both sum over
         devices to the single-device loss)."""
         obs = episodes.obs[:, :-1]
@@ -211,7 +213,7 @@ class HPGLearner:
         """Collect on-policy episodes, then one Adam step on the estimator and the baseline."""
         key, collect_key, goal_key = jax.random.split(state.key, 3)
 
-        def act(obs, goal, key):
+        def act(obs: jax.Array, goal: jax.Array, key: jax.Array) -> jax.Array:
             return self.policy.explore(state.params.policy, obs, goal, key, 0.0, 0.0)
 
         episodes, success = rollout(self.env, act, lambda a: a, collect_key, self.num_envs)
