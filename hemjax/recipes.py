@@ -3,6 +3,9 @@
 A recipe is a set of config overrides on top of the library defaults (`hemjax.config.FIELDS`).
 `ENV_RECIPES[env]` is what `default_config(env)` applies; any other recipe is applied on top of
 its env's recipe by `recipe_config(name)`. Measured results live in BUILD_NOTES.md, not here.
+
+Budgets count the env steps simulated; iteration counts given for a budget are nominal
+(num_envs x max_steps per iteration): solved episodes end early, so a run takes more.
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ ENV_RECIPES: dict[str, Recipe] = {
             "batch_size": 512,
             "updates_per_iteration": 16,
             "buffer_episodes": 4096,
-            "total_env_steps": 1_120_000,  # 350 iterations of 64 episodes x 50 steps
+            "total_env_steps": 1_120_000,  # nominal: 350 iterations of 64 x 50 steps
             "eval_every": 25,
         },
     ),
@@ -89,14 +92,14 @@ ENV_RECIPES: dict[str, Recipe] = {
             "action_noise": 0.2,
             "policy_std": 0.3,
             "buffer_episodes": 4096,
-            "total_env_steps": 8_000_000,  # 2,500 iterations of 64 episodes x 50 steps
+            "total_env_steps": 8_000_000,  # nominal: 2,500 iterations of 64 x 50 steps
             "eval_every": 250,
         },
     ),
     "fourrooms": Recipe(
         env_name="fourrooms",
         why="Learning is limited by Adam steps, not data: 32 steps of 256 on a 128 x 128 MLP at "
-        "lr 3e-3 for 2,000 iterations.",
+        "lr 3e-3 for 2,000 iterations (nominal: 64 x 32 steps each).",
         overrides={
             "hidden_sizes": (128, 128),
             "learning_rate": 3e-3,
@@ -105,7 +108,7 @@ ENV_RECIPES: dict[str, Recipe] = {
             "updates_per_iteration": 32,
             "epsilon": 0.2,
             "buffer_episodes": 4096,
-            "total_env_steps": 4_096_000,  # 2,000 iterations of 64 episodes x 32 steps
+            "total_env_steps": 4_096_000,  # nominal: 2,000 iterations of 64 x 32 steps
             "eval_every": 100,
         },
     ),
@@ -119,7 +122,7 @@ ENV_RECIPES: dict[str, Recipe] = {
             "batch_size": 512,
             "updates_per_iteration": 64,
             "buffer_episodes": 16_384,
-            "total_env_steps": 2_240_000,  # 700 iterations of 64 episodes x 50 steps
+            "total_env_steps": 2_240_000,  # nominal: 700 iterations of 64 x 50 steps
             "eval_every": 50,
         },
     ),
@@ -145,7 +148,7 @@ ENV_RECIPES: dict[str, Recipe] = {
         overrides={
             "updates_per_iteration": 16,
             "batch_size": 512,
-            "total_env_steps": 320_000,  # 100 iterations of 64 episodes x 50 steps
+            "total_env_steps": 320_000,  # nominal: 100 iterations of 64 x 50 steps
             "eval_every": 20,
         },
     ),
@@ -173,7 +176,7 @@ _PROBLEM_SIZE_RECIPES = {
     "bitflip_k100": Recipe(
         env_name="bitflip",
         why="K=100: N=32 episodes per iteration (the N ablation's best range), a 1,024-wide layer, "
-        "2,500 iterations and lr decayed linearly to 0.1x.",
+        "2,500 iterations (nominal) and lr decayed linearly to 0.1x.",
         overrides={
             "env_kwargs": {"num_bits": 100},
             "num_envs": 32,
@@ -186,7 +189,7 @@ _PROBLEM_SIZE_RECIPES = {
     ),
     "navigation_k80": Recipe(
         env_name="navigation",
-        why="K=80: the K=40 recipe with 500 iterations instead of 350.",
+        why="K=80: the K=40 recipe with 500 nominal iterations instead of 350.",
         overrides={"env_kwargs": {"dim": 80}, "total_env_steps": 64 * 50 * 500},
     ),
 }
