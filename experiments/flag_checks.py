@@ -10,9 +10,9 @@ check all their configs before the first run.
 
 from __future__ import annotations
 
-import difflib
+import sys
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import ml_collections
 from absl import app, flags
@@ -20,15 +20,21 @@ from absl import app, flags
 flags.disclaim_key_flags()  # the flags defined below belong to the script that asks for them
 
 
-def _closest(value: str, choices: Sequence[str]) -> str:
-    match = difflib.get_close_matches(value, list(choices), n=1)
-    return f" (closest: {match[0]!r})" if match else ""
+USAGE_ERROR = 2  # exit status of a mistake in a script's arguments
+
+
+def fail(message: object, status: int = USAGE_ERROR) -> NoReturn:
+    """Ends the process with `message` as one line on stderr, "error: ...", and `status`."""
+    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
+    sys.exit(status)
 
 
 def not_one_of(value: str, choices: Sequence[str]) -> str:
     """ "'x' is not allowed: one of a, b, c (closest: 'a')": the message for a value not in
     `choices`."""
-    return f"{value!r} is not allowed: one of {', '.join(choices)}{_closest(value, choices)}"
+    from hemjax.config import closest  # hemjax loads only when a value is refused
+
+    return f"{value!r} is not allowed: one of {', '.join(choices)}{closest(value, choices)}"
 
 
 class _CheckedListParser(flags.ListParser):
@@ -75,17 +81,19 @@ class _ChoiceListParser(_CheckedListParser):
         return text
 
 
+def _define_list(
+    parser: _CheckedListParser, name: str, default: Sequence[Any], help: str
+) -> flags.FlagHolder[list[Any]]:
+    """Defines --`name`, a comma-separated list that `parser` checks item by item."""
+    return flags.DEFINE(parser, name, list(default), help, serializer=flags.CsvListSerializer(","))
+
+
 def define_int_list(
     name: str, default: Sequence[int], help: str, minimum: int = 1, allow_empty: bool = False
 ) -> flags.FlagHolder[list[int]]:
     """A comma-separated list of integers >= `minimum` (its value: a list of ints)."""
-    return flags.DEFINE(
-        _IntListParser(minimum, allow_empty),
-        name,
-        list(default),
-        f"{help} (integers >= {minimum})",
-        serializer=flags.CsvListSerializer(","),
-    )
+    parser = _IntListParser(minimum, allow_empty)
+    return _define_list(parser, name, default, f"{help} (integers >= {minimum})")
 
 
 def define_choice_list(
@@ -93,13 +101,8 @@ def define_choice_list(
 ) -> flags.FlagHolder[list[str]]:
     """A comma-separated list of items of `choices`."""
     choices = list(choices)
-    return flags.DEFINE(
-        _ChoiceListParser(choices, allow_empty),
-        name,
-        list(default),
-        f"{help} Allowed: {', '.join(choices)}.",
-        serializer=flags.CsvListSerializer(","),
-    )
+    parser = _ChoiceListParser(choices, allow_empty)
+    return _define_list(parser, name, default, f"{help} Allowed: {', '.join(choices)}.")
 
 
 def check_choices(flag: str, values: Iterable[str], choices: Sequence[str]) -> None:

@@ -14,15 +14,12 @@ Mistakes end in one line on stderr starting with "error:" and exit status 2.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
-from typing import NoReturn
 
 from absl import app, flags
+from flag_checks import fail
 
 from envs.raster import MIN_SIZE  # the 2-D maps' smallest side (the camera's is smaller)
-
-USAGE_ERROR = 2
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory holding checkpoints.")
 _OUTPUT = flags.DEFINE_string("output", None, "GIF path (default: <workdir>/policy.gif).")
@@ -40,12 +37,6 @@ _FPS = flags.DEFINE_float("fps", 10.0, "Frames per second (GIF delays: whole cen
 flags.register_validator("fps", lambda fps: fps > 0, "a number > 0")
 _SCALE = flags.DEFINE_integer("scale", 2, "Each image pixel drawn as scale x scale.", lower_bound=1)
 _HTML = flags.DEFINE_bool("html", False, "Also write policy.html (MJX tasks, brax's viewer).")
-
-
-def fail(message: object) -> NoReturn:
-    """Ends the process with one line on stderr and exit status 2, as the docstring promises."""
-    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
-    sys.exit(USAGE_ERROR)
 
 
 def parse_flags(argv: list[str]) -> list[str]:

@@ -17,15 +17,10 @@ import collections  # noqa: E402
 import json  # noqa: E402
 import math  # noqa: E402
 import sys  # noqa: E402
-from typing import NoReturn  # noqa: E402
+
+from flag_checks import fail  # noqa: E402
 
 USAGE = "startup_probe.py RECIPE CACHE_DIR [TARGET]"
-
-
-def fail(message: str) -> NoReturn:
-    """Ends the process with one line on stderr and exit status 2."""
-    print(f"error: {' '.join(message.split())}", file=sys.stderr)
-    sys.exit(2)
 
 
 def target_success(argv: list[str]) -> float:

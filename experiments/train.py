@@ -18,7 +18,6 @@ import os
 import signal
 import sys
 from types import FrameType
-from typing import NoReturn
 
 
 def _stop_before_training(number: int, frame: FrameType | None) -> None:
@@ -43,6 +42,7 @@ import re  # noqa: E402
 import jax  # noqa: E402
 import ml_collections  # noqa: E402
 from absl import app, flags, logging  # noqa: E402
+from flag_checks import fail  # noqa: E402
 from ml_collections import config_flags  # noqa: E402
 
 import hemjax as hem  # noqa: E402
@@ -54,7 +54,6 @@ from hemjax.workdir_lock import WorkdirLocked  # noqa: E402
 
 DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "configs", "default.py")
 HELP_FLAGS = ("-h", "-?", "-help", "--help", "-helpshort", "--helpshort", "-helpfull", "--helpfull")
-USAGE_ERROR = 2
 
 _CONFIG = config_flags.DEFINE_config_file(
     "config", None, "Config file, optionally followed by :RECIPE (default: configs/default.py)."
@@ -88,12 +87,6 @@ _LAUNCHER_FLAGS = (
 
 # Errors a user causes through flags, the environment or the filesystem: one line, no traceback.
 USER_ERRORS = (ConfigError, OSError, FloatingPointError, WorkdirLocked, CheckpointError)
-
-
-def fail(message: object, status: int = USAGE_ERROR) -> NoReturn:
-    """Ends the process with one line on stderr."""
-    print(f"error: {' '.join(str(message).split())}", file=sys.stderr)
-    sys.exit(status)
 
 
 def usage() -> str:

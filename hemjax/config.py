@@ -327,7 +327,7 @@ def env_arguments(env_name: str) -> dict[str, EnvArgument]:
     return arguments
 
 
-def _closest(name: str, known: Iterable[str]) -> str:
+def closest(name: str, known: Iterable[str]) -> str:
     """' (closest: 'x')' when a known name is close to `name`, else ''."""
     match = difflib.get_close_matches(name, list(known), n=1)
     return f" (closest: {match[0]!r})" if match else ""
@@ -336,7 +336,7 @@ def _closest(name: str, known: Iterable[str]) -> str:
 def _unknown(what: str, name: str, known: Iterable[str], prefix: str = "") -> ConfigError:
     """`prefix + name` is `what`; the message lists the known names and the closest one."""
     known = sorted(known)
-    return ConfigError(f"{prefix}{name}: {what}{_closest(name, known)}; known: {', '.join(known)}")
+    return ConfigError(f"{prefix}{name}: {what}{closest(name, known)}; known: {', '.join(known)}")
 
 
 def default_config(env_name: str = "bitflip", **overrides: Any) -> ml_collections.ConfigDict:
@@ -356,7 +356,7 @@ def recipe_config(name: str, **overrides: Any) -> ml_collections.ConfigDict:
     default_config."""
     if name not in RECIPES:
         raise ConfigError(
-            f"recipe={name!r} is not allowed: one of {sorted(RECIPES)}{_closest(name, RECIPES)}"
+            f"recipe={name!r} is not allowed: one of {sorted(RECIPES)}{closest(name, RECIPES)}"
         )
     return _build(RECIPES[name].env_name, RECIPES[name], overrides)
 
