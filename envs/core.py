@@ -142,9 +142,15 @@ class GoalEnv(abc.ABC):
     def compute_reward(self, achieved_goal: jax.Array, desired_goal: jax.Array) -> jax.Array:
         """1.0 where achieved satisfies desired, else 0.0; [..., goal_size] x2 -> [...]."""
 
-    def reset(self, key: jax.Array) -> EnvState:
+    def init_training_episode(self, key: jax.Array) -> EpisodeStart:
+        """The start of a training episode: `init_episode` unless an env offers an exploration
+        aid (a start distribution used for collecting data only, never for evaluation)."""
+        return self.init_episode(key)
+
+    def reset(self, key: jax.Array, training: bool = False) -> EnvState:
+        """A fresh episode; training=True draws its start from `init_training_episode`."""
         key, reset_key = jax.random.split(key)
-        start = self.init_episode(reset_key)
+        start = (self.init_training_episode if training else self.init_episode)(reset_key)
         success = self.compute_reward(start.achieved_goal, start.desired_goal) > 0
         return EnvState(
             obs=start.obs,

@@ -154,8 +154,8 @@ class ImageInputs:
             )
         return state
 
-    def reset(self, key: jax.Array) -> EnvState:
-        state = super().reset(key)
+    def reset(self, key: jax.Array, training: bool = False) -> EnvState:
+        state = super().reset(key, training)
         return self._with_images(state, None) if self.uses_images else state
 
     def step(self, state: EnvState, action: jax.Array) -> EnvState:

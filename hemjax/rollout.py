@@ -20,15 +20,17 @@ def rollout(
     to_env_action: Callable[[jax.Array], jax.Array],
     key: jax.Array,
     num_envs: int,
+    training: bool = False,
 ) -> tuple[Episodes, jax.Array]:
-    """Runs `num_envs` fresh episodes of at most env.max_steps steps.
+    """Runs `num_envs` fresh episodes of at most env.max_steps steps; training=True starts them
+    from the env's training start distribution (`GoalEnv.init_training_episode`).
 
     Returns the episodes (policy-space actions) and success [E] bool: whether each episode
     reached its own goal. Steps after an episode's first success or time limit are masked out:
     its length stops counting and its state stops changing.
     """
     reset_key, step_key = jax.random.split(key)
-    state = jax.vmap(env.reset)(jax.random.split(reset_key, num_envs))
+    state = jax.vmap(lambda k: env.reset(k, training))(jax.random.split(reset_key, num_envs))
 
     def one_step(state: EnvState, key: jax.Array):
         action = act(state.obs, state.desired_goal, key)

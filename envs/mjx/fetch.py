@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import mujoco
 from mujoco import mjx
 
-from envs.checks import check_integer, check_positive, reject
+from envs.checks import check_integer, check_positive, check_real, reject
 from envs.core import Box, EpisodeStart, GoalEnv, Transition, within_distance
 from envs.image_obs import GoalFn, ImageInputs, SceneFn, camera_renderers
 from envs.mjx import sim
@@ -27,6 +27,9 @@ MIN_OBJECT_DISTANCE = 0.1  # gym resamples object starts closer than this to the
 AIR_PROBABILITY = 0.5  # pick-and-place goals lifted off the table ...
 AIR_HEIGHT = 0.45  # ... by U(0, AIR_HEIGHT) metres
 FINGER_OPEN = 0.05  # finger joint range [0, FINGER_OPEN] (gym's)
+# Finger opening at which both inner faces touch the 5 cm box held at the grip point (each
+# finger's inner face sits 0.0009 m + q from the grip point's plane; the box's half-width 0.025).
+FINGER_ON_BOX = 0.0241
 _EPS4 = 4 * 2.220446049250313e-16  # gym's threshold in mat2euler
 # MJX's box-box contact can blow up when the fingers meet the object's edge while slightly
 # overlapping it: the object leaves at ~1,600 rad/s, its spin grows ~5x per env step and the
@@ -162,12 +165,25 @@ class FetchEnv(ImageInputs, GoalEnv):
         obs_type: str = "state",
         goal_type: str = "state",
         image_size: int = 48,
+        grasped_start_probability: float = 0.0,
     ):
         """timestep / solver_iterations: physics overrides (None: the model file's, 0.005 s and
         8 for the object tasks). Coarser settings run faster and agree less with MuJoCo's C
-        simulator; BUILD_NOTES.md ("Fetch physics time step") measures the trade-off."""
+        simulator; BUILD_NOTES.md ("Fetch physics time step") measures the trade-off.
+        grasped_start_probability (pick-and-place only): the share of *training* episodes that
+        start with the box already between the closed fingers (the exploration aid of the HER
+        paper, Andrychowicz et al. 2017, section 4); evaluation always starts from gym's reset."""
         task = self.task
         self.max_steps = check_integer("max_steps", max_steps)
+        self.grasped_start_probability = check_real(
+            "grasped_start_probability", grasped_start_probability, 0.0, 1.0
+        )
+        if self.grasped_start_probability > 0 and not task.has_fingers:
+            raise reject(
+                "grasped_start_probability",
+                grasped_start_probability,
+                "0.0 for a task without fingers (only fetch_pick_and_place can grasp)",
+            )
         self.action_space = Box(size=4, low=-1.0, high=1.0)
         self.obs_size = 25 if task.has_object else 10
         self.goal_size = 3
@@ -310,6 +326,24 @@ class FetchEnv(ImageInputs, GoalEnv):
         obs, achieved = self._observe(data)
         goal = self.sample_goal(goal_key)
         return EpisodeStart(obs=obs, achieved_goal=achieved, desired_goal=goal, physics=data)
+
+    def init_training_episode(self, key: jax.Array) -> EpisodeStart:
+        """`init_episode`, or with probability grasped_start_probability the same draw with
+        the grip point moved onto the box and the fingers closed on its sides."""
+        start = self.init_episode(key)
+        if self.grasped_start_probability == 0:
+            return start
+        data = start.physics
+        box = data.qpos[self.object_qpos][:3]
+        qpos = data.qpos.at[self.grip_qpos].set(box).at[self.finger_qpos].set(FINGER_ON_BOX)
+        ctrl = data.ctrl.at[:3].set(box).at[3:].set(0.0)  # fingers commanded shut: a squeeze
+        grasped_data = data.replace(qpos=qpos, ctrl=ctrl)
+        obs, achieved = self._observe(grasped_data)
+        grasped = EpisodeStart(
+            obs=obs, achieved_goal=achieved, desired_goal=start.desired_goal, physics=grasped_data
+        )
+        take = jax.random.uniform(jax.random.fold_in(key, 1)) < self.grasped_start_probability
+        return jax.tree.map(lambda g, s: jnp.where(take, g, s), grasped, start)
 
     def advance(self, data: mjx.Data, action: jax.Array, key: jax.Array) -> Transition:
         del key

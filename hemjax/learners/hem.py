@@ -80,7 +80,7 @@ class Learner:
         def act(obs: jax.Array, goal: jax.Array, key: jax.Array) -> jax.Array:
             return self.policy.explore(params, obs, goal, key, self.epsilon, noise)
 
-        return rollout(self.env, act, self.policy.to_env_action, key, self.num_envs)
+        return rollout(self.env, act, self.policy.to_env_action, key, self.num_envs, training=True)
 
     def _mean(self, x: jax.Array) -> jax.Array:
         return device_mean(x, self.axis_name)

@@ -275,7 +275,7 @@ class HERLearner:
         def act(obs: jax.Array, goal: jax.Array, key: jax.Array) -> jax.Array:
             return self.agent.explore(params.online, *self._inputs(params, obs, goal), key)
 
-        return rollout(self.env, act, self._to_env_action, key, self.num_envs)
+        return rollout(self.env, act, self._to_env_action, key, self.num_envs, training=True)
 
     def _update_stats(self, params: HERParams, episodes: replay.Episodes) -> HERParams:
         """Observations s_0..s_L (vectors only) and goals (achieved ones s_1..s_L, and the

@@ -216,7 +216,9 @@ class HPGLearner:
         def act(obs: jax.Array, goal: jax.Array, key: jax.Array) -> jax.Array:
             return self.policy.explore(state.params.policy, obs, goal, key, 0.0, 0.0)
 
-        episodes, success = rollout(self.env, act, lambda a: a, collect_key, self.num_envs)
+        episodes, success = rollout(
+            self.env, act, lambda a: a, collect_key, self.num_envs, training=True
+        )
         goals, goal_valid = self._alternative_goals(episodes, goal_key)
         grads, (surrogate, baseline_loss) = jax.grad(self.loss, has_aux=True)(
             state.params, episodes, goals, goal_valid
