@@ -291,6 +291,33 @@ def test_render_policy_refuses_stray_arguments_and_no_workdir_with_status_2(scri
 @pytest.mark.parametrize(
     "arguments,says",
     [
+        (["--episodes=0"], "flag --episodes=0: 0 is not a positive integer"),
+        (["--seed=-1"], "flag --seed=-1"),
+    ],
+)
+def test_pick_and_place_heights_refuses_bad_flags_with_status_2(script, capsys, arguments, says):
+    heights = script("pick_and_place_heights")
+    with pytest.raises(SystemExit) as caught:
+        heights.parse_flags(["prog", "--workdir=run", *arguments])
+    assert caught.value.code == 2
+    _one_line(capsys.readouterr().err, "error: " + says)
+
+
+def test_pick_and_place_heights_refuses_stray_arguments_and_no_workdir(script, capsys):
+    heights = script("pick_and_place_heights")
+    for argv, says in [
+        (["prog", "extra"], "error: unexpected arguments ['extra']"),
+        (["prog"], "error: --workdir is required"),
+    ]:
+        with pytest.raises(SystemExit) as caught:
+            heights.main(argv)
+        assert caught.value.code == 2
+        _one_line(capsys.readouterr().err, says)
+
+
+@pytest.mark.parametrize(
+    "arguments,says",
+    [
         (["--num_processes=0"], "error: flag --num_processes=0: 0 is not a positive integer"),
         (["--process_id=-1"], "error: flag --process_id=-1"),
         (["--num_processes=2", "--process_id=2"], "--process_id is not allowed: an index below"),
