@@ -28,10 +28,10 @@ class Recipe:
 # config's defaults (gamma, polyak, relabel_probability, random_action_probability, ...).
 _HER_SETTINGS = {"hidden_sizes": (256,) * 5, "learning_rate": 1e-3, "batch_size": 256}
 
-# Push's starting point is shared by the three Fetch object tasks.
 # Fetch pick-and-place: half of the training episodes start with the box grasped
 # (envs.mjx.fetch, grasped_start_probability).
 _GRASPED_HALF = {"grasped_start_probability": 0.5}
+# Push's starting point is shared by the three Fetch object tasks.
 _FETCH_OBJECT = {
     "hidden_sizes": (256, 256, 256),
     "num_envs": 128,
