@@ -59,6 +59,26 @@ BAD_ARGUMENTS = [
     ("fetch_push", {"timestep": 0.08}, "timestep=0.08 is not allowed"),
     ("fetch_push", {"timestep": "0.01"}, "timestep='0.01' is not allowed"),
     ("fetch_push", {"solver_iterations": 0}, "solver_iterations=0 is not allowed: " + INTEGER),
+    (
+        "fetch_pick_and_place",
+        {"grasped_start_probability": 1.5},
+        "grasped_start_probability=1.5 is not allowed: a finite number in [0, 1]",
+    ),
+    (
+        "fetch_pick_and_place",
+        {"grasped_start_probability": math.nan},
+        "grasped_start_probability=nan is not allowed",
+    ),
+    (
+        "fetch_pick_and_place",
+        {"grasped_start_probability": True},
+        "grasped_start_probability=True is not allowed",
+    ),
+    (
+        "fetch_push",
+        {"grasped_start_probability": 0.5},
+        "grasped_start_probability=0.5 is not allowed: 0.0 for a task without fingers",
+    ),
 ]
 IMAGE_CHOICE = "is not allowed: one of 'state', 'image'"
 BAD_ARGUMENTS += [

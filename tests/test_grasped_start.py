@@ -1,6 +1,6 @@
 """Fetch pick-and-place's grasped training starts (`grasped_start_probability`): a grasped start
 really holds the box, the share follows the probability, evaluation never sees it, and every
-learner collects its training episodes from it."""
+learner collects its training episodes from it. Bad values: tests/test_env_checks.py."""
 
 from __future__ import annotations
 
@@ -60,17 +60,6 @@ def test_the_share_of_grasped_starts_follows_the_probability():
     np.testing.assert_array_equal(training.desired_goal, plain.desired_goal)
     np.testing.assert_array_equal(training.achieved_goal, plain.achieved_goal)
     np.testing.assert_array_equal(training.obs[~grasped], plain.obs[~grasped])
-
-
-@pytest.mark.parametrize("value", [-0.1, 1.5, float("nan"), "half", True])
-def test_a_bad_probability_is_refused(value):
-    with pytest.raises(ValueError, match=r"^grasped_start_probability=.*a finite number in"):
-        envs.make("fetch_pick_and_place", grasped_start_probability=value)
-
-
-def test_a_task_without_fingers_refuses_grasped_starts():
-    with pytest.raises(ValueError, match=r"^grasped_start_probability=0.5 .*only fetch_pick"):
-        envs.make("fetch_push", grasped_start_probability=0.5)
 
 
 @pytest.mark.parametrize("algo", ["hem", "hybrid"])
