@@ -29,6 +29,14 @@ def fail(message: object, status: int = USAGE_ERROR) -> NoReturn:
     sys.exit(status)
 
 
+def parse_flags(argv: list[str]) -> list[str]:
+    """absl's flag parsing, with every mistake in one line (`fail`)."""
+    try:
+        return flags.FLAGS(argv)
+    except flags.Error as error:
+        fail(error)
+
+
 def not_one_of(value: str, choices: Sequence[str]) -> str:
     """ "'x' is not allowed: one of a, b, c (closest: 'a')": the message for a value not in
     `choices`."""

@@ -17,7 +17,7 @@ import os
 from collections.abc import Sequence
 
 from absl import app, flags
-from flag_checks import fail
+from flag_checks import fail, parse_flags
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory holding checkpoints.")
 _OUTPUT = flags.DEFINE_string(
@@ -31,31 +31,20 @@ BANDS = ((-1.0, 0.0), (0.0, 0.05), (0.05, 0.15), (0.15, 0.30), (0.30, 0.45))
 LIFTED = 0.02  # the box counts as lifted once its centre rose this far (metres)
 
 
-def parse_flags(argv: list[str]) -> list[str]:
-    """absl's flag parsing, with every mistake in one line (`fail`)."""
-    try:
-        return flags.FLAGS(argv)
-    except flags.Error as error:
-        fail(error)
-
-
 def rows_by_height(train_state, num_episodes: int, seed: int) -> list[dict]:
     """One row per (seed, lift band) of the greedy policies' success on fresh goals."""
     import jax
     import numpy as np
 
     from hemjax.api import learner_for
-    from hemjax.rollout import rollout
+    from hemjax.learners.base import greedy_episodes
 
     learner = learner_for(train_state)
     env = learner.env
 
     @jax.jit
     def episodes(params, key):
-        def act(obs: jax.Array, goal: jax.Array, key: jax.Array) -> jax.Array:
-            return learner.greedy_action(params, obs, goal)
-
-        run, success = rollout(env, act, lambda action: action, key, num_episodes)
+        run, success = greedy_episodes(learner, params, key, num_episodes)
         return run.desired_goal, run.achieved_goal, success
 
     trained = {

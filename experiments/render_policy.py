@@ -17,7 +17,7 @@ import os
 from collections.abc import Sequence
 
 from absl import app, flags
-from flag_checks import fail
+from flag_checks import fail, parse_flags
 
 from envs.raster import MIN_SIZE  # the 2-D maps' smallest side (the camera's is smaller)
 
@@ -37,14 +37,6 @@ _FPS = flags.DEFINE_float("fps", 10.0, "Frames per second (GIF delays: whole cen
 flags.register_validator("fps", lambda fps: fps > 0, "a number > 0")
 _SCALE = flags.DEFINE_integer("scale", 2, "Each image pixel drawn as scale x scale.", lower_bound=1)
 _HTML = flags.DEFINE_bool("html", False, "Also write policy.html (MJX tasks, brax's viewer).")
-
-
-def parse_flags(argv: list[str]) -> list[str]:
-    """absl's flag parsing, with every mistake in one line (`fail`)."""
-    try:
-        return flags.FLAGS(argv)
-    except flags.Error as error:
-        fail(error)
 
 
 def main(argv: Sequence[str]) -> None:

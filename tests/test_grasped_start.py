@@ -14,7 +14,7 @@ import hemjax as hem
 from envs.mjx.fetch import FINGER_ON_BOX
 from hemjax.learners import make_learner
 
-GRIP, BOX, BOX_FROM_GRIP, FINGERS = slice(0, 3), slice(3, 6), slice(6, 9), slice(9, 11)
+BOX_FROM_GRIP, FINGERS = slice(6, 9), slice(9, 11)  # in the 25-number observation
 SHORT = 3  # steps per episode where the whole episode is not needed
 
 

@@ -18,6 +18,7 @@ import ml_collections
 import optax
 
 from envs import GoalEnv
+from hemjax.buffer import Episodes
 from hemjax.rollout import rollout
 
 
@@ -64,12 +65,20 @@ def device_mean(x: jax.Array, axis_name: str | None) -> jax.Array:
     return x if axis_name is None else jax.lax.pmean(x, axis_name)
 
 
-def greedy_success(learner: Learner, params: Any, key: jax.Array, num_episodes: int) -> jax.Array:
-    """The shared evaluation protocol: greedy actions, fresh goals, success at any step: []."""
+def greedy_episodes(
+    learner: Learner, params: Any, key: jax.Array, num_episodes: int
+) -> tuple[Episodes, jax.Array]:
+    """`num_episodes` greedy episodes on fresh goals from the env's evaluation starts: the
+    episodes and success [num_episodes] bool."""
 
     def act(obs: jax.Array, goal: jax.Array, key: jax.Array) -> jax.Array:
         del key
         return learner.greedy_action(params, obs, goal)
 
-    _, success = rollout(learner.env, act, lambda action: action, key, num_episodes)
+    return rollout(learner.env, act, lambda action: action, key, num_episodes)
+
+
+def greedy_success(learner: Learner, params: Any, key: jax.Array, num_episodes: int) -> jax.Array:
+    """The shared evaluation protocol: greedy actions, fresh goals, success at any step: []."""
+    _, success = greedy_episodes(learner, params, key, num_episodes)
     return device_mean(jnp.mean(success.astype(jnp.float32)), learner.axis_name)
