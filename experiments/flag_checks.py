@@ -37,6 +37,16 @@ def parse_flags(argv: list[str]) -> list[str]:
         fail(error)
 
 
+def checked_workdir(argv: Sequence[str], workdir: str | None) -> str:
+    """`workdir` (the --workdir of a script that reads a finished run), after `fail`ing on
+    positional arguments or a missing --workdir."""
+    if len(argv) > 1:
+        fail(f"unexpected arguments {list(argv[1:])}; flags take the form --name=value")
+    if not workdir:
+        fail("--workdir is required: the run directory holding checkpoints")
+    return workdir
+
+
 def not_one_of(value: str, choices: Sequence[str]) -> str:
     """ "'x' is not allowed: one of a, b, c (closest: 'a')": the message for a value not in
     `choices`."""

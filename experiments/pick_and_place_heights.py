@@ -17,7 +17,7 @@ import os
 from collections.abc import Sequence
 
 from absl import app, flags
-from flag_checks import fail, parse_flags
+from flag_checks import checked_workdir, fail, parse_flags
 
 _WORKDIR = flags.DEFINE_string("workdir", None, "Run directory holding checkpoints.")
 _OUTPUT = flags.DEFINE_string(
@@ -76,14 +76,11 @@ def rows_by_height(train_state, num_episodes: int, seed: int) -> list[dict]:
 
 
 def main(argv: Sequence[str]) -> None:
-    if len(argv) > 1:
-        fail(f"unexpected arguments {list(argv[1:])}; flags take the form --name=value")
-    if not _WORKDIR.value:
-        fail("--workdir is required: the run directory holding checkpoints")
+    workdir = checked_workdir(argv, _WORKDIR.value)
     import hemjax as hem
 
     try:
-        train_state = hem.load(_WORKDIR.value)
+        train_state = hem.load(workdir)
     except (FileNotFoundError, ValueError) as error:
         fail(error)
     if train_state.config.env_name != "fetch_pick_and_place":
@@ -92,7 +89,7 @@ def main(argv: Sequence[str]) -> None:
             "this script reads fetch_pick_and_place runs only"
         )
     rows = rows_by_height(train_state, _EPISODES.value, _SEED.value)
-    path = _OUTPUT.value or os.path.join(_WORKDIR.value, "success_by_height.csv")
+    path = _OUTPUT.value or os.path.join(workdir, "success_by_height.csv")
     with open(path, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()

@@ -17,7 +17,7 @@ import os
 from collections.abc import Sequence
 
 from absl import app, flags
-from flag_checks import fail, parse_flags
+from flag_checks import checked_workdir, fail, parse_flags
 
 from envs.raster import MIN_SIZE  # the 2-D maps' smallest side (the camera's is smaller)
 
@@ -40,26 +40,23 @@ _HTML = flags.DEFINE_bool("html", False, "Also write policy.html (MJX tasks, bra
 
 
 def main(argv: Sequence[str]) -> None:
-    if len(argv) > 1:
-        fail(f"unexpected arguments {list(argv[1:])}; flags take the form --name=value")
-    if not _WORKDIR.value:
-        fail("--workdir is required: the run directory holding checkpoints")
+    workdir = checked_workdir(argv, _WORKDIR.value)
     import hemjax as hem
     from hemjax import html_viewer, video
 
     try:
-        train_state = hem.load(_WORKDIR.value)
+        train_state = hem.load(workdir)
         if _HTML.value:
             html_path = html_viewer.save_policy_html(
                 train_state,
-                os.path.join(_WORKDIR.value, "policy.html"),
+                os.path.join(workdir, "policy.html"),
                 seed=_SEED.value,
                 seed_index=_SEED_INDEX.value,
             )
             print(html_path)
         path = video.save_policy_gif(
             train_state,
-            _OUTPUT.value or os.path.join(_WORKDIR.value, "policy.gif"),
+            _OUTPUT.value or os.path.join(workdir, "policy.gif"),
             num_episodes=_EPISODES.value,
             seed=_SEED.value,
             seed_index=_SEED_INDEX.value,

@@ -311,3 +311,31 @@ def test_push_rollout_at_1024_envs_finishes(project_root):
     subprocess.run(
         [sys.executable, "-c", program], env=environment, check=True, timeout=600, cwd=project_root
     )
+
+
+@pytest.mark.parametrize(
+    "program,warns",
+    [
+        ("import envs, os; print(os.environ['XLA_FLAGS'])", False),
+        ("import jax; jax.numpy.zeros(1); import envs", True),
+    ],
+)
+def test_scheduler_flag_is_set_before_the_backend_or_its_absence_is_warned(
+    project_root, program, warns
+):
+    """Imported first, `envs` turns the scheduler off; imported after JAX's CPU backend started
+    (too late to take effect), it says so instead of failing silently."""
+    environment = {k: v for k, v in os.environ.items() if k != "XLA_FLAGS"}
+    done = subprocess.run(
+        [sys.executable, "-W", "always", "-c", program],
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=project_root,
+    )
+    warned = "could not be set" in done.stderr
+    assert warned == warns, done.stderr
+    if not warns:
+        assert done.stdout.strip() == "--xla_cpu_enable_concurrency_optimized_scheduler=false"

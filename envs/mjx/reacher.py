@@ -46,6 +46,8 @@ class Reacher(ImageInputs, GoalEnv):
     short enough to stop on the ~0.012 m success disk, long enough to reach any goal in T.
     """
 
+    stochastic = False  # deterministic dynamics: no per-step key
+
     def __init__(
         self,
         max_steps: int = 50,

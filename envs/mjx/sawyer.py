@@ -39,6 +39,7 @@ class SawyerReach(ImageInputs, GoalEnv):
     """
 
     goal_poses_scene = True  # the goal is the whole pose: goal images are observations
+    stochastic = False  # deterministic dynamics: no per-step key
 
     def __init__(
         self,
