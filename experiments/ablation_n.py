@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import ml_collections
 from absl import app, flags
 from flag_checks import checked_config, define_int_list
-from sweep import budget_overrides, define_budget_flags, train_seeds, write_sweep
+from sweep import budget_overrides, define_budget_flags, run_sweep
 
 import envs
 from hemjax.config import recipe_config
@@ -65,22 +65,17 @@ def plan() -> list[tuple[int, ml_collections.ConfigDict]]:
     return configs
 
 
+def _plot(rows: list[dict], curves: list[dict]) -> None:
+    plot_success(
+        [(f"N={r['N']}", [c for c in curves if c["N"] == r["N"]]) for r in rows],
+        os.path.join(_OUT.value, "curves.png"),
+        f"{TASKS[_TASK.value][2]}, {_SEEDS.value} seeds per N",
+    )
+
+
 def main(argv: Sequence[str]) -> None:
     del argv
-    configs = plan()
-    title = TASKS[_TASK.value][2]
-    os.makedirs(_OUT.value, exist_ok=True)
-    rows, curves = [], []
-    for n, config in configs:
-        row, curve = train_seeds(config, {"N": n})
-        rows.append(row)
-        curves.extend(curve)
-        all_rows, all_curves = write_sweep(_OUT.value, rows, curves, keys=("N",))
-        plot_success(
-            [(f"N={r['N']}", [c for c in all_curves if c["N"] == r["N"]]) for r in all_rows],
-            os.path.join(_OUT.value, "curves.png"),
-            f"{title}, {_SEEDS.value} seeds per N",
-        )
+    run_sweep(_OUT.value, (({"N": n}, config) for n, config in plan()), keys=("N",), plot=_plot)
 
 
 if __name__ == "__main__":

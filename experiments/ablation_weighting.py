@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import ml_collections
 from absl import app, flags
 from flag_checks import checked_config, define_choice_list
-from sweep import train_seeds, write_sweep
+from sweep import run_sweep
 
 from hemjax.hindsight import WEIGHTINGS
 from hemjax.plots import plot_success_panels
@@ -48,28 +48,26 @@ def plan() -> list[tuple[str, str, ml_collections.ConfigDict]]:
     ]
 
 
-def main(argv: Sequence[str]) -> None:
-    del argv
-    runs = plan()
-    os.makedirs(_OUT.value, exist_ok=True)
-    rows, curves = [], []
-    all_rows, all_curves = rows, curves  # what is plotted if no setting runs
-    for recipe, weighting, config in runs:
-        row, curve = train_seeds(config, {"recipe": recipe, "weighting": weighting})
-        rows.append(row)
-        curves.extend(curve)
-        all_rows, all_curves = write_sweep(_OUT.value, rows, curves, keys=("recipe", "weighting"))
+def _plot(rows: list[dict], curves: list[dict]) -> None:
     panels = [
         (
             r,
             [
-                (w, [c for c in all_curves if (c["recipe"], c["weighting"]) == (r, w)])
+                (w, [c for c in curves if (c["recipe"], c["weighting"]) == (r, w)])
                 for w in WEIGHTINGS
             ],
         )
-        for r in dict.fromkeys(row["recipe"] for row in all_rows)
+        for r in dict.fromkeys(row["recipe"] for row in rows)
     ]
     plot_success_panels(panels, os.path.join(_OUT.value, "curves.png"))
+
+
+def main(argv: Sequence[str]) -> None:
+    del argv
+    runs = (
+        ({"recipe": recipe, "weighting": weighting}, config) for recipe, weighting, config in plan()
+    )
+    run_sweep(_OUT.value, runs, keys=("recipe", "weighting"), plot=_plot)
 
 
 if __name__ == "__main__":

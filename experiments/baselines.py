@@ -26,7 +26,7 @@ from typing import Any
 import ml_collections
 from absl import app, flags
 from flag_checks import check_choices, checked_config, define_choice_list
-from sweep import budget_overrides, define_budget_flags, train_seeds, write_sweep
+from sweep import budget_overrides, define_budget_flags, run_sweep
 
 from hemjax.plots import plot_success_panels
 
@@ -164,7 +164,6 @@ def plan() -> Plan:
 def run_group(name: str, runs: list[tuple[str, Run, ml_collections.ConfigDict]]) -> None:
     """Trains `runs` of group `name`, writing the group's results after each."""
     out = os.path.join(_OUT.value, name)
-    os.makedirs(out, exist_ok=True)
     # Rows, curves and panels follow the group's order, however the runs were split; results of
     # the pairs this run does not redo are kept (re-read before each write, so runs of disjoint
     # pairs may share `out` at the same time).
@@ -173,16 +172,14 @@ def run_group(name: str, runs: list[tuple[str, Run, ml_collections.ConfigDict]])
     def in_group_order(entry: dict) -> int:
         return rank.get((entry["task"], entry["learner"]), len(rank))
 
-    done_rows, done_curves = [], []
-    for task, run, config in runs:
-        labels = {"task": task, "learner": run.label, "recipe": run.recipe}
-        row, curve = train_seeds(config, labels)
-        done_rows.append(row)
-        done_curves.extend(curve)
-        rows, curves = write_sweep(
-            out, done_rows, done_curves, keys=("task", "learner"), order=in_group_order
-        )
+    def plot(rows: list[dict], curves: list[dict]) -> None:
         plot_success_panels(_panels(rows, curves), os.path.join(out, "curves.png"))
+
+    labelled = (
+        ({"task": task, "learner": run.label, "recipe": run.recipe}, config)
+        for task, run, config in runs
+    )
+    run_sweep(out, labelled, keys=("task", "learner"), plot=plot, order=in_group_order)
 
 
 def _panels(rows: list[dict], curves: list[dict]) -> list[tuple[str, list]]:

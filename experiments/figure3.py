@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import ml_collections
 from absl import app, flags
 from flag_checks import checked_config, define_int_list
-from sweep import train_seeds, write_sweep
+from sweep import run_sweep
 
 from hemjax.plots import plot_final_by_size, plot_success
 
@@ -53,24 +53,23 @@ def plan() -> list[tuple[str, int, str, ml_collections.ConfigDict]]:
 
 def main(argv: Sequence[str]) -> None:
     del argv
-    runs = plan()
-    os.makedirs(_OUT.value, exist_ok=True)
-    rows, curves = [], []
-    all_rows, all_curves = rows, curves  # what is plotted if no setting runs
-    for env_name, size, recipe, config in runs:
-        row, curve = train_seeds(config, {"env": env_name, "K": size, "recipe": recipe})
-        rows.append(row)
-        curves.extend(curve)
-        all_rows, all_curves = write_sweep(_OUT.value, rows, curves, keys=("env", "K"))
+    runs = (
+        ({"env": env_name, "K": size, "recipe": recipe}, config)
+        for env_name, size, recipe, config in plan()
+    )
+    run_sweep(_OUT.value, runs, keys=("env", "K"), plot=_plot)
+
+
+def _plot(rows: list[dict], curves: list[dict]) -> None:
     plot_final_by_size(
         [
-            (f"{env_name}: final greedy success", [r for r in all_rows if r["env"] == env_name])
+            (f"{env_name}: final greedy success", [r for r in rows if r["env"] == env_name])
             for env_name in ("bitflip", "navigation")
         ],
         os.path.join(_OUT.value, "final.png"),
     )
     for env_name, size in (("bitflip", 50), ("bitflip", 100), ("navigation", 40)):
-        curve = [c for c in all_curves if c["env"] == env_name and c["K"] == size]
+        curve = [c for c in curves if c["env"] == env_name and c["K"] == size]
         if curve:
             plot_success(
                 [(f"hEM, {_SEEDS.value} seeds", curve)],

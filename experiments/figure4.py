@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import ml_collections
 from absl import app, flags
 from flag_checks import checked_config, define_choice_list
-from sweep import train_seeds, write_sweep
+from sweep import run_sweep
 
 from hemjax.plots import plot_success_panels
 from hemjax.recipes import RECIPES
@@ -41,24 +41,18 @@ def plan() -> list[tuple[str, ml_collections.ConfigDict]]:
     ]
 
 
+def _plot(rows: list[dict], curves: list[dict]) -> None:
+    panels = [
+        (r["recipe"], [(f"{r['seeds']} seeds", [c for c in curves if c["recipe"] == r["recipe"]])])
+        for r in rows
+    ]
+    plot_success_panels(panels, os.path.join(_OUT.value, "curves.png"))
+
+
 def main(argv: Sequence[str]) -> None:
     del argv
-    runs = plan()
-    os.makedirs(_OUT.value, exist_ok=True)
-    rows, curves = [], []
-    for recipe, config in runs:
-        row, curve = train_seeds(config, {"env": config.env_name, "recipe": recipe})
-        rows.append(row)
-        curves.extend(curve)
-        all_rows, all_curves = write_sweep(_OUT.value, rows, curves, keys=("recipe",))
-        panels = [
-            (
-                r["recipe"],
-                [(f"{r['seeds']} seeds", [c for c in all_curves if c["recipe"] == r["recipe"]])],
-            )
-            for r in all_rows
-        ]
-        plot_success_panels(panels, os.path.join(_OUT.value, "curves.png"))
+    runs = (({"env": config.env_name, "recipe": recipe}, config) for recipe, config in plan())
+    run_sweep(_OUT.value, runs, keys=("recipe",), plot=_plot)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import ml_collections
 from absl import app, flags
 from flag_checks import checked_config, define_choice_list, define_int_list
-from sweep import budget_overrides, define_budget_flags, train_seeds, write_sweep
+from sweep import budget_overrides, define_budget_flags, run_sweep
 
 from hemjax.plots import plot_success_panels
 from hemjax.recipes import RECIPES
@@ -77,20 +77,14 @@ def _curves(rows: list[dict], curves: list[dict], recipe: str) -> list:
     ]
 
 
+def _plot(rows: list[dict], curves: list[dict]) -> None:
+    panels = [(name, _curves(rows, curves, name)) for name in _recipes_of(rows)]
+    plot_success_panels(panels, os.path.join(_OUT.value, "curves.png"))
+
+
 def main(argv: Sequence[str]) -> None:
     del argv
-    runs = plan()
-    os.makedirs(_OUT.value, exist_ok=True)
-    rows, curves = [], []
-    for labels, config in runs:
-        row, curve = train_seeds(config, labels)
-        rows.append(row)
-        curves.extend(curve)
-        all_rows, all_curves = write_sweep(
-            _OUT.value, rows, curves, keys=("recipe", "size", "algo")
-        )
-        panels = [(name, _curves(all_rows, all_curves, name)) for name in _recipes_of(all_rows)]
-        plot_success_panels(panels, os.path.join(_OUT.value, "curves.png"))
+    run_sweep(_OUT.value, plan(), keys=("recipe", "size", "algo"), plot=_plot)
 
 
 if __name__ == "__main__":

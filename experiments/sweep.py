@@ -6,7 +6,7 @@ import csv
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import ml_collections
@@ -74,6 +74,26 @@ def train_seeds(
     print(row, flush=True)
     curve = [{**labels, **{k: r[k] for k in CURVE_FIELDS if k in r}} for r in state.history]
     return row, curve
+
+
+def run_sweep(
+    out: str,
+    runs: Iterable[tuple[dict[str, Any], ml_collections.ConfigDict]],
+    keys: tuple[str, ...],
+    plot: Callable[[list[dict[str, Any]], list[dict[str, Any]]], None],
+    order: Callable[[dict[str, Any]], Any] | None = None,
+) -> None:
+    """Trains every (labels, config) of `runs` in turn (`train_seeds`). After each, writes
+    final.csv and curves.csv in `out` (`write_sweep` with `keys` and `order`) and calls
+    `plot(rows, curves)` with everything `out` then holds, so a partial sweep keeps what
+    finished."""
+    os.makedirs(out, exist_ok=True)
+    rows, curves = [], []
+    for labels, config in runs:
+        row, curve = train_seeds(config, labels)
+        rows.append(row)
+        curves.extend(curve)
+        plot(*write_sweep(out, rows, curves, keys=keys, order=order))
 
 
 def write_sweep(

@@ -7,7 +7,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), os.pardir, "experiments"))
 
-from sweep import budget_overrides, write_sweep  # noqa: E402
+from sweep import budget_overrides, run_sweep, write_sweep  # noqa: E402
+from tiny import tiny_bitflip  # noqa: E402
 
 
 def test_a_rerun_replaces_its_settings_in_place_and_keeps_the_others(tmp_path):
@@ -42,3 +43,23 @@ def test_budget_overrides_keep_only_given_values():
     assert budget_overrides(0, 0) == {}
     assert budget_overrides(5000, 0) == {"total_env_steps": 5000}
     assert budget_overrides(0, 200) == {"eval_episodes": 200}
+
+
+def test_run_sweep_trains_each_setting_and_plots_everything_after_each(tmp_path):
+    """Two tiny runs into a folder already holding an earlier setting: after each run, `plot` sees
+    every setting there (the earlier one kept) with each run's curve, and final.csv ends with all
+    three, each run evaluated on fresh goals (a success rate in [0, 1])."""
+    out = str(tmp_path)
+    write_sweep(out, [{"lr": 9.0, "success_mean": 0.5}], [{"lr": 9.0, "env_steps": 1}], ("lr",))
+    runs = [
+        ({"lr": lr}, tiny_bitflip(learning_rate=lr, total_env_steps=16 * 8 * 10))
+        for lr in (1e-3, 3e-3)
+    ]
+    seen = []
+    run_sweep(out, runs, keys=("lr",), plot=lambda rows, curves: seen.append((rows, curves)))
+    assert [[r["lr"] for r in rows] for rows, _ in seen] == [[9.0, 1e-3], [9.0, 1e-3, 3e-3]]
+    rows, curves = seen[-1]
+    assert {c["lr"] for c in curves} == {9.0, 1e-3, 3e-3}
+    assert all(0.0 <= r["success_mean"] <= 1.0 and r["seeds"] == 1 for r in rows[1:])
+    with open(os.path.join(out, "final.csv")) as f:
+        assert len(f.read().split()) == 4  # header and three settings

@@ -1,5 +1,5 @@
-"""The shared tiny config: bit-flip K=8 that trains in seconds on a 2-core CPU. Test modules use
-it through the `tiny_config` fixture (conftest.py); subprocess scripts import it directly."""
+"""The shared tiny config: bit-flip K=8 that trains in seconds on a 2-core CPU. A plain module, so
+test modules and the subprocess scripts they start import it alike."""
 
 from __future__ import annotations
 
