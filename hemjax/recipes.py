@@ -342,7 +342,9 @@ _HPG_RECIPES = {
 # Image observations (Figure 5; appendix C): 48 x 48 camera / raster images through the CNN
 # torso. The paper collects N = 80 trajectories per iteration for image tasks. Figure 10c's
 # Sawyer also takes its goals as images (hEM's E-step draws relabelled goals as images).
-_IMAGE = {"num_envs": 80, "batch_size": 128}
+_IMAGE = {"env_kwargs": {"obs_type": "image", "image_size": 48}, "num_envs": 80, "batch_size": 128}
+# The MJX tasks' camera recipes also share a 2,048-episode buffer and a constant lr.
+_CAMERA_IMAGE = {**_IMAGE, "buffer_episodes": 2048, **_CONSTANT_LR}
 _IMAGE_RECIPES = {
     "pointmass_image": Recipe(
         env_name="pointmass",
@@ -350,7 +352,6 @@ _IMAGE_RECIPES = {
         "and a 1,024-episode buffer (0.35 MB of uint8 frames per episode) keep a CNN "
         "iteration near 1 s on a 2-core CPU (0.9 after 1M env steps, 8 min).",
         overrides={
-            "env_kwargs": {"obs_type": "image", "image_size": 48},
             **_IMAGE,
             "buffer_episodes": 1024,
             "total_env_steps": 1_600_000,  # simulated; about 750 iterations
@@ -362,12 +363,9 @@ _IMAGE_RECIPES = {
         why="The reacher recipe seen from above at 48 x 48, with the paper's N = 80 and batch 128 "
         "per CNN step: 0.905 at 1.33M env steps, 0.962 at 1.58M (one seed).",
         overrides={
-            "env_kwargs": {"obs_type": "image", "image_size": 48},
-            **_IMAGE,
-            "buffer_episodes": 2048,
+            **_CAMERA_IMAGE,
             "total_env_steps": 4_000_000,
             "eval_every": 25,
-            **_CONSTANT_LR,
         },
     ),
     "sawyer_reach_image": Recipe(
@@ -376,10 +374,8 @@ _IMAGE_RECIPES = {
         "step) and a decaying lr: 0.998 +- 0.002 at 320k (5 seeds); at a constant lr one seed "
         "fell from 0.999 to 0.876.",
         overrides={
-            "env_kwargs": {"obs_type": "image", "image_size": 48},
-            **_IMAGE,
+            **_CAMERA_IMAGE,
             "num_envs": 20,
-            "buffer_episodes": 2048,
             "total_env_steps": 320_000,  # about 350 iterations
             "eval_every": 40,  # about every 35k env steps
             "anneal_iterations": 300,
@@ -392,13 +388,10 @@ _IMAGE_RECIPES = {
         "steps per iteration: >= 0.99 from 96k env steps (3 seeds, Figure 10b's sweep), where "
         "N = 80 gave 0.857 +- 0.150 after 500k (5 seeds).",
         overrides={
-            "env_kwargs": {"obs_type": "image", "image_size": 48},
-            **_IMAGE,
+            **_CAMERA_IMAGE,
             "num_envs": 10,
-            "buffer_episodes": 2048,
             "total_env_steps": 120_000,
             "eval_every": 32,  # every 16k env steps
-            **_CONSTANT_LR,
         },
     ),
     "sawyer_reach_image_goals": Recipe(
@@ -407,13 +400,11 @@ _IMAGE_RECIPES = {
         "the Adam steps per env step: 0.902 on 1,000 goals at 1.06M env steps (one seed), where "
         "N = 80 stayed near 0.75 to 1.2M.",
         overrides={
+            **_CAMERA_IMAGE,
             "env_kwargs": {"obs_type": "image", "goal_type": "image", "image_size": 48},
-            **_IMAGE,
             "num_envs": 20,
-            "buffer_episodes": 2048,
             "total_env_steps": 1_200_000,
             "eval_every": 100,
-            **_CONSTANT_LR,
         },
     ),
 }
