@@ -5,7 +5,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from envs.checks import check_integer
+from envs.checks import check_choice, check_integer
 from envs.core import Discrete, EpisodeStart, GoalEnv, Transition
 
 
@@ -13,13 +13,16 @@ class BitFlip(GoalEnv):
     """State and goal in {0,1}^K as float32 [K]; action an int32 bit index in [0, K).
 
     Reward 1 when the next state equals the goal; the episode lasts K steps unless
-    `max_steps` is given, and ends at the first success.
+    `max_steps` is given, and ends at the first success. Episodes start from uniform random bits,
+    or from all zeros with `start="zeros"` (as the HPG authors' bit-flip does); goals are
+    uniform random bits either way.
     """
 
     stochastic = False
 
-    def __init__(self, num_bits: int = 10, max_steps: int | None = None):
+    def __init__(self, num_bits: int = 10, max_steps: int | None = None, start: str = "random"):
         self.num_bits = num_bits = check_integer("num_bits", num_bits)
+        self.start = check_choice("start", start, ("random", "zeros"))
         self.obs_size = num_bits
         self.goal_size = num_bits
         self.action_space = Discrete(num_actions=num_bits)
@@ -28,6 +31,8 @@ class BitFlip(GoalEnv):
     def init_episode(self, key: jax.Array) -> EpisodeStart:
         start_key, goal_key = jax.random.split(key)
         start = jax.random.bernoulli(start_key, 0.5, (self.num_bits,)).astype(jnp.float32)
+        if self.start == "zeros":
+            start = jnp.zeros_like(start)
         goal = jax.random.bernoulli(goal_key, 0.5, (self.num_bits,)).astype(jnp.float32)
         return EpisodeStart(obs=start, achieved_goal=start, desired_goal=goal, physics=start)
 

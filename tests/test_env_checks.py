@@ -18,6 +18,7 @@ BAD_ARGUMENTS = [
     ("bitflip", {"num_bits": 0}, "num_bits=0 is not allowed: " + INTEGER),
     ("bitflip", {"num_bits": True}, "num_bits=True is not allowed: " + INTEGER),
     ("bitflip", {"max_steps": 0}, "max_steps=0 is not allowed: " + INTEGER),
+    ("bitflip", {"start": "ones"}, "start='ones' is not allowed: one of 'random', 'zeros'"),
     ("navigation", {"dim": "3"}, "dim='3' is not allowed: " + INTEGER),
     ("navigation", {"max_steps": 0}, "max_steps=0 is not allowed: " + INTEGER),
     (

@@ -39,6 +39,16 @@ def test_bitflip_spaces_and_types():
     assert action.dtype == jnp.int32 and 0 <= int(action) < 7
 
 
+def test_bitflip_zeros_start_keeps_goals_random():
+    keys = jax.random.split(jax.random.PRNGKey(4), 256)
+    random_start = jax.vmap(envs.make("bitflip", num_bits=8).reset)(keys)
+    zeros_start = jax.vmap(envs.make("bitflip", num_bits=8, start="zeros").reset)(keys)
+    np.testing.assert_array_equal(zeros_start.obs, np.zeros((256, 8)))
+    np.testing.assert_array_equal(zeros_start.achieved_goal, np.zeros((256, 8)))
+    np.testing.assert_array_equal(zeros_start.desired_goal, random_start.desired_goal)
+    assert 0.4 < float(np.mean(random_start.obs)) < 0.6
+
+
 def test_navigation_hand_worked_step_clips_action_and_state():
     env = envs.make("navigation", dim=2)
     state = env.reset(jax.random.PRNGKey(0)).replace(
