@@ -9,7 +9,8 @@ Groups (each a set of tasks, each task a set of learners on the same env):
   figure3   Figure 3: hEM and HER on bit-flip K in {10, 25, 50}, navigation K in {10, 20, 40, 80}
   figure11  Figure 11: hEM and HPG on bit-flip K in {25, 50} and four rooms (HPG on half
             and a quarter of hEM's budgets: its steps cost far more compute), HPG with this
-            project's reward and with its authors' (the steps left, T - t + 1)
+            project's reward and with its authors' (the steps left, T - t + 1); and both on
+            bit-flip K=25 from all-zero starts (bitflip25_zeros), HPG as its authors run it
   figure6   Figures 6 and 12: hybrid, HER(-1/0) and hEM on Fetch push, pick-and-place, slide
 Every learner's seeds train in one program; success is greedy on 1,000 fresh goals. Writes
 final.csv, curves.csv and curves.png (one panel per task, one line per learner) under
@@ -68,6 +69,10 @@ def _sized(
 HEM_HER = [("hEM", "bitflip"), ("HER", "bitflip_her")]
 # HPG as its authors' code pays a goal reached by action t (1-based): the T - t + 1 steps left.
 AUTHORS_HPG_REWARD = {"hpg_reward": "remaining_steps"}
+# Bit-flip as the HPG authors' code runs it: every episode from all zeros (goals random), every
+# goal an episode reached an alternative goal, and their reward.
+ZEROS_25 = {"num_bits": 25, "start": "zeros"}
+AUTHORS_HPG = {**AUTHORS_HPG_REWARD, "hpg_goals_per_episode": 0, "total_env_steps": 128_000}
 NAVIGATION = [("hEM", "navigation"), ("HER", "navigation_her")]
 
 GROUPS: dict[str, list[tuple[str, list[Run]]]] = {
@@ -97,13 +102,20 @@ GROUPS: dict[str, list[tuple[str, list[Run]]]] = {
     ]
     + [
         (
+            "bitflip25_zeros",
+            [
+                Run("hEM", "bitflip", {**ZEROS_25, "total_env_steps": 256_000}),
+                Run("HPG(authors')", "bitflip_hpg", {**ZEROS_25, **AUTHORS_HPG}),
+            ],
+        ),
+        (
             "fourrooms",
             [
                 Run("hEM", "fourrooms"),
                 Run("HPG", "fourrooms_hpg"),
                 Run("HPG(T-t+1)", "fourrooms_hpg", AUTHORS_HPG_REWARD),
             ],
-        )
+        ),
     ],
     "figure6": [
         (
