@@ -30,9 +30,10 @@ class BitFlip(GoalEnv):
 
     def init_episode(self, key: jax.Array) -> EpisodeStart:
         start_key, goal_key = jax.random.split(key)
-        start = jax.random.bernoulli(start_key, 0.5, (self.num_bits,)).astype(jnp.float32)
         if self.start == "zeros":
-            start = jnp.zeros_like(start)
+            start = jnp.zeros(self.num_bits, jnp.float32)
+        else:
+            start = jax.random.bernoulli(start_key, 0.5, (self.num_bits,)).astype(jnp.float32)
         goal = jax.random.bernoulli(goal_key, 0.5, (self.num_bits,)).astype(jnp.float32)
         return EpisodeStart(obs=start, achieved_goal=start, desired_goal=goal, physics=start)
 

@@ -72,7 +72,7 @@ AUTHORS_HPG_REWARD = {"hpg_reward": "remaining_steps"}
 # Bit-flip as the HPG authors' code runs it: every episode from all zeros (goals random), every
 # goal an episode reached an alternative goal, and their reward.
 ZEROS_25 = {"num_bits": 25, "start": "zeros"}
-AUTHORS_HPG = {**AUTHORS_HPG_REWARD, "hpg_goals_per_episode": 0, "total_env_steps": 128_000}
+AUTHORS_HPG = {**AUTHORS_HPG_REWARD, "hpg_goals_per_episode": 0}
 NAVIGATION = [("hEM", "navigation"), ("HER", "navigation_her")]
 
 GROUPS: dict[str, list[tuple[str, list[Run]]]] = {
@@ -105,7 +105,11 @@ GROUPS: dict[str, list[tuple[str, list[Run]]]] = {
             "bitflip25_zeros",
             [
                 Run("hEM", "bitflip", {**ZEROS_25, "total_env_steps": 256_000}),
-                Run("HPG(authors')", "bitflip_hpg", {**ZEROS_25, **AUTHORS_HPG}),
+                Run(
+                    "HPG(authors')",
+                    "bitflip_hpg",
+                    {**ZEROS_25, **AUTHORS_HPG, "total_env_steps": 128_000},
+                ),
             ],
         ),
         (

@@ -401,7 +401,7 @@ _IMAGE_RECIPES = {
         "N = 80 stayed near 0.75 to 1.2M.",
         overrides={
             **_CAMERA_IMAGE,
-            "env_kwargs": {"obs_type": "image", "goal_type": "image", "image_size": 48},
+            "env_kwargs": {**_IMAGE["env_kwargs"], "goal_type": "image"},
             "num_envs": 20,
             "total_env_steps": 1_200_000,
             "eval_every": 100,
